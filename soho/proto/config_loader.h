@@ -1,0 +1,53 @@
+#pragma once
+// Loading, overriding and validating run configs (text-format SohoConfig).
+//
+//   SOHO_ASSIGN_OR_RETURN(SohoConfig config, LoadConfig("configs/tiny/pretrain.pbtxt",
+//                                                       {"runtime.seed=3"}));
+//
+// Every error names the file (with line:column for syntax errors) and the field.
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "soho/proto/config.pb.h"
+
+namespace soho {
+
+// Parses text-format `text`; `source` (a file name) prefixes errors. Unknown fields are
+// errors. Does not fill defaults or validate.
+absl::StatusOr<proto::SohoConfig> ParseConfigText(const std::string& text,
+                                                  const std::string& source);
+
+// Splits a --set flag value "a.b=1,c.d=x,y" into overrides. A comma starts a new override
+// only when what follows looks like "field.path=", so values may contain commas.
+std::vector<std::string> SplitOverrides(const std::string& flag_value);
+
+// Applies "field.path=value" overrides. Scalars are replaced; for repeated fields the value
+// is a bracketed list ("[1, 2]") or a single element, and replaces the whole field; for
+// message fields it is a text-format body ("{ long_edge: 1000 short_edge: 600 }").
+absl::Status ApplyOverrides(const std::vector<std::string>& overrides, proto::SohoConfig* config);
+
+// Fills the defaults that proto2 cannot express (normalization constants, the test scale,
+// the backbone output stage), so that a printed config is fully resolved.
+void ResolveDefaults(proto::SohoConfig* config);
+
+struct ValidateOptions {
+  // Also check that every file the config names (annotations, image roots, vocabulary,
+  // resume/init checkpoints) exists.
+  bool check_files = true;
+};
+
+// Checks values and their consistency; reports every problem at once, one per line,
+// each starting with the field path.
+absl::Status ValidateConfig(const proto::SohoConfig& config, const ValidateOptions& options = {});
+
+// Parse + overrides + defaults + validation. `source` errors are prefixed with `path`.
+absl::StatusOr<proto::SohoConfig> LoadConfig(const std::string& path,
+                                             const std::vector<std::string>& overrides = {},
+                                             const ValidateOptions& options = {});
+
+// The config as text format (what --dry_run prints and runs save next to checkpoints).
+std::string ConfigToText(const proto::SohoConfig& config);
+
+}  // namespace soho

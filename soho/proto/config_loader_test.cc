@@ -1,0 +1,130 @@
+#include "soho/proto/config_loader.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "soho/common/file_util.h"
+
+namespace soho {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string TempFile(const std::string& name, const std::string& contents) {
+  const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+  EXPECT_TRUE(WriteFileAtomically(path, contents).ok());
+  return path;
+}
+
+ValidateOptions NoFileChecks() { return ValidateOptions{.check_files = false}; }
+
+TEST(ConfigLoader, ShippedConfigsParseAndValidate) {
+  for (const char* path : {"configs/pretrain/soho_res18_pre.pbtxt", "configs/vqa/soho_res18_vqa.pbtxt",
+                           "configs/tiny/pretrain.pbtxt", "configs/tiny/vqa.pbtxt"}) {
+    auto config = LoadConfig(path, {}, NoFileChecks());
+    EXPECT_TRUE(config.ok()) << path << ": " << config.status();
+  }
+}
+
+TEST(ConfigLoader, ReferenceConfigHasReleasedSettings) {
+  auto config = LoadConfig("configs/pretrain/soho_res18_pre.pbtxt", {}, NoFileChecks());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->model().backbone().depth(), 18);
+  EXPECT_EQ(config->model().neck().dict_size(), 2048);
+  EXPECT_EQ(config->model().transformer().num_layers(), 3);
+  EXPECT_EQ(config->optimizer().groups(0).optimizer(), proto::ParamGroup::SGD);
+  EXPECT_FLOAT_EQ(config->optimizer().groups(0).lr_mult(), 100);
+  ASSERT_EQ(config->schedule().step_epochs_size(), 2);
+  EXPECT_EQ(config->schedule().step_epochs(1), 35);
+  // Resolved defaults: normalization constants and the output stage.
+  ASSERT_EQ(config->data().image().mean_size(), 3);
+  EXPECT_FLOAT_EQ(config->data().image().mean(0), 123.675f);
+  EXPECT_EQ(config->model().backbone().out_stages(0), 4);
+}
+
+TEST(ConfigLoader, SyntaxErrorReportsFileLineColumn) {
+  const std::string path = TempFile("bad_syntax.pbtxt", "model {\n  backbone { depth: }\n}\n");
+  auto config = LoadConfig(path, {}, NoFileChecks());
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr(path + ":2:"));
+}
+
+TEST(ConfigLoader, UnknownFieldIsRejectedWithItsName) {
+  const std::string path = TempFile("unknown.pbtxt", "model {\n  backbone { dpeth: 50 }\n}\n");
+  auto config = LoadConfig(path, {}, NoFileChecks());
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("dpeth"));
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr(path + ":2:"));
+}
+
+TEST(ConfigLoader, BadValuesNameTheField) {
+  const std::string path = TempFile(
+      "bad_values.pbtxt",
+      "model { backbone { depth: 19 } transformer { hidden_size: 768 num_heads: 10 } }\n");
+  auto config = LoadConfig(path, {}, NoFileChecks());
+  ASSERT_FALSE(config.ok());
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, HasSubstr("model.backbone.depth: must be one of 18, 34, 50, 101 (got 19)"));
+  EXPECT_THAT(message, HasSubstr("model.transformer.num_heads: hidden_size 768 is not divisible"));
+}
+
+TEST(ConfigLoader, NeckAndHeadKindsMustAgree) {
+  const std::string path = TempFile("mismatch.pbtxt", "model { neck { kind: VQA } head { kind: PRETRAIN } }\n");
+  auto config = LoadConfig(path, {}, NoFileChecks());
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("model.head.kind"));
+}
+
+TEST(ConfigLoader, MissingFilesAreReportedWhenChecked) {
+  const std::string path = TempFile("files.pbtxt", "data { vocab_file: \"/no/such/vocab.txt\" }\n");
+  EXPECT_TRUE(LoadConfig(path, {}, NoFileChecks()).ok());
+  auto config = LoadConfig(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("data.vocab_file: file not found: /no/such/vocab.txt"));
+}
+
+TEST(ConfigLoader, OverridesReplaceScalarsStringsEnumsAndLists) {
+  const std::string path = TempFile("base.pbtxt", "schedule { step_epochs: [25, 35] }\n");
+  auto config = LoadConfig(path,
+                           SplitOverrides("runtime.seed=3,runtime.work_dir=/tmp/a,b,"
+                                          "model.neck.kind=VQA,model.head.kind=VQA,"
+                                          "schedule.step_epochs=[10]"),
+                           NoFileChecks());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->runtime().seed(), 3);
+  EXPECT_EQ(config->runtime().work_dir(), "/tmp/a,b");  // a comma inside a value
+  EXPECT_EQ(config->model().neck().kind(), proto::NeckConfig::VQA);
+  ASSERT_EQ(config->schedule().step_epochs_size(), 1);
+  EXPECT_EQ(config->schedule().step_epochs(0), 10);
+}
+
+TEST(ConfigLoader, OverrideErrors) {
+  proto::SohoConfig config;
+  auto unknown = ApplyOverrides({"runtime.sed=3"}, &config);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(std::string(unknown.message()), HasSubstr("no field 'sed'"));
+  auto bad_type = ApplyOverrides({"runtime.seed=abc"}, &config);
+  ASSERT_FALSE(bad_type.ok());
+  EXPECT_THAT(std::string(bad_type.message()), HasSubstr("runtime.seed"));
+  // Overrides are validated like the file: an out-of-range value fails the load.
+  const std::string path = TempFile("ok.pbtxt", "");
+  auto invalid = LoadConfig(path, {"model.backbone.depth=7"}, NoFileChecks());
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_THAT(std::string(invalid.status().message()), HasSubstr("model.backbone.depth"));
+}
+
+TEST(ConfigLoader, PrintedConfigIsFullyResolvedAndReparses) {
+  auto config = LoadConfig("configs/tiny/pretrain.pbtxt", {}, NoFileChecks());
+  ASSERT_TRUE(config.ok()) << config.status();
+  const std::string text = ConfigToText(*config);
+  EXPECT_THAT(text, HasSubstr("max_decay: 0.99"));  // a default nobody wrote
+  auto reparsed = ParseConfigText(text, "printed");
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status();
+  EXPECT_EQ(reparsed->SerializeAsString(), config->SerializeAsString());
+}
+
+}  // namespace
+}  // namespace soho

@@ -1,0 +1,99 @@
+#include "tools/cli.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gflags/gflags.h"
+#include "soho/common/logging.h"
+#include "soho/proto/config_loader.h"
+
+DEFINE_string(config, "", "Run config: a text-format soho.proto.SohoConfig (.pbtxt), e.g. configs/tiny/pretrain.pbtxt.");
+DEFINE_string(set, "",
+              "Comma-separated config overrides 'field.path=value', applied after --config and validated "
+              "the same way, e.g. --set=runtime.seed=3,data.batch_size=4,schedule.step_epochs=[10,15].");
+DEFINE_bool(dry_run, false, "Print the fully resolved config (defaults and overrides applied) and exit.");
+
+namespace soho::cli {
+namespace {
+
+std::string& ToolName() {
+  static std::string name = "soho";
+  return name;
+}
+
+// Flags worth showing in --help: the tool's own and this library's, not glog's internals.
+bool IsOwnFlag(const gflags::CommandLineFlagInfo& flag) {
+  return absl::StrContains(flag.filename, "tools/") || absl::StrContains(flag.filename, "benchmarks/");
+}
+
+void PrintHelpAndExit(const std::string& usage) {
+  std::cout << usage << "\n\nFlags:\n";
+  std::vector<gflags::CommandLineFlagInfo> flags;
+  gflags::GetAllFlags(&flags);
+  for (const auto& flag : flags) {
+    if (!IsOwnFlag(flag)) continue;
+    std::cout << "  --" << flag.name << " (" << flag.description << ")\n"
+              << "      type: " << flag.type << "  default: "
+              << (flag.type == "string" ? "\"" + flag.default_value + "\"" : flag.default_value) << "\n";
+  }
+  std::cout << "\nLogging flags (glog): --v=N, --minloglevel=N, --log_dir=DIR. "
+               "Full flag list: --helpfull.\n";
+  std::exit(0);
+}
+
+}  // namespace
+
+void Init(int* argc, char*** argv, const std::string& usage) {
+  ToolName() = (*argv)[0];
+  if (const size_t slash = ToolName().rfind('/'); slash != std::string::npos) {
+    ToolName() = ToolName().substr(slash + 1);
+  }
+  gflags::SetUsageMessage(usage);
+  for (int i = 1; i < *argc; ++i) {
+    const std::string arg = (*argv)[i];
+    if (arg == "--help" || arg == "-help" || arg == "-h" || arg == "--helpshort") PrintHelpAndExit(usage);
+    if (arg == "--") break;
+  }
+  gflags::ParseCommandLineFlags(argc, argv, /*remove_flags=*/true);
+  InitLogging((*argv)[0]);
+  // `bazel run` starts binaries inside the runfiles tree; relative paths are the user's.
+  if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY"); dir != nullptr && *dir != '\0') {
+    if (::chdir(dir) != 0) LOG(WARNING) << "cannot chdir to BUILD_WORKING_DIRECTORY=" << dir;
+  }
+}
+
+absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags() {
+  if (FLAGS_config.empty()) {
+    return absl::InvalidArgumentError("--config is required (e.g. --config=configs/tiny/pretrain.pbtxt)");
+  }
+  const std::vector<std::string> overrides = SplitOverrides(FLAGS_set);
+  auto config = LoadConfig(FLAGS_config, overrides, ValidateOptions{.check_files = !FLAGS_dry_run});
+  if (!config.ok() || !FLAGS_dry_run) return config;
+  // A dry run still tells the user which files a real run would miss.
+  if (absl::Status files = ValidateConfig(*config); !files.ok()) {
+    std::cerr << ToolName() << ": warning: a real run would fail:\n" << files.message() << "\n";
+  }
+  return config;
+}
+
+bool DryRun() { return FLAGS_dry_run; }
+
+int PrintDryRun(const proto::SohoConfig& config) {
+  std::cout << "# Resolved config (" << FLAGS_config << (FLAGS_set.empty() ? "" : " with --set=" + FLAGS_set)
+            << ")\n"
+            << ConfigToText(config);
+  return 0;
+}
+
+int Report(const absl::Status& status) {
+  if (status.ok()) return 0;
+  std::cerr << ToolName() << ": error: " << status.message() << std::endl;
+  return 1;
+}
+
+}  // namespace soho::cli

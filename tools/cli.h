@@ -1,0 +1,31 @@
+#pragma once
+// Shared command-line plumbing for the soho CLIs: flag parsing with a focused --help,
+// logging setup, config loading with --set overrides, --dry_run, and error reporting.
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "soho/proto/config.pb.h"
+
+namespace soho::cli {
+
+// Parses flags and sets up logging. `--help` prints `usage` and the flags defined by the
+// tool itself and by this library (not every flag of every linked library), then exits.
+// Under `bazel run`, changes to the folder the user ran Bazel from, so relative paths in
+// flags and configs mean what the user expects.
+void Init(int* argc, char*** argv, const std::string& usage);
+
+// Loads --config with the --set overrides, fills defaults and validates values.
+// With --dry_run, missing files are listed as warnings instead of failing the load.
+absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags();
+
+// True when --dry_run was given.
+bool DryRun();
+
+// Prints the resolved config for --dry_run (stdout) and returns the exit code 0.
+int PrintDryRun(const proto::SohoConfig& config);
+
+// Prints `status` as "<tool>: error: ..." on stderr; returns the exit code (0 when OK).
+int Report(const absl::Status& status);
+
+}  // namespace soho::cli
