@@ -31,10 +31,16 @@ class SkipTracker {
   // skipped fraction exceeds the limit.
   absl::Status Record(const std::vector<SkippedSample>& skipped);
 
+  // Counts `count` annotation entries dropped when the dataset was read (each already
+  // logged by the reader); the same limit applies.
+  absl::Status RecordDroppedAtLoad(int64_t count, const std::string& reason);
+
   int64_t skipped() const;
   int64_t dataset_size() const { return dataset_size_; }
 
  private:
+  absl::Status CheckLimitLocked(const std::string& latest) const;
+
   const std::string name_;
   const int64_t dataset_size_;
   const double max_fraction_;
