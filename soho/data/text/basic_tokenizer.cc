@@ -1,0 +1,63 @@
+#include "soho/data/text/basic_tokenizer.h"
+
+#include "soho/data/text/unicode.h"
+
+namespace soho::data {
+
+namespace uc = unicode;
+
+std::vector<std::string> BasicTokenizer::Tokenize(std::string_view text) const {
+  // Clean: drop NUL, U+FFFD and control characters; every whitespace becomes a space;
+  // surround CJK ideographs with spaces so each is its own word.
+  std::u32string cleaned;
+  for (const char32_t c : uc::DecodeUtf8(text)) {
+    if (c == 0 || c == 0xFFFD || uc::IsControl(c)) continue;
+    if (uc::IsWhitespace(c)) {
+      cleaned.push_back(' ');
+    } else if (uc::IsCjk(c)) {
+      cleaned.append({U' ', c, U' '});
+    } else {
+      cleaned.push_back(c);
+    }
+  }
+  cleaned = uc::Nfc(cleaned);
+
+  std::vector<std::string> output;
+  std::u32string word;
+  auto flush_word = [&]() {
+    if (word.empty()) return;
+    std::u32string processed;
+    if (lower_case_) {
+      for (char32_t& c : word) c = uc::ToLower(c);
+      for (const char32_t c : uc::Nfd(word)) {
+        if (!uc::IsNonspacingMark(c)) processed.push_back(c);
+      }
+    } else {
+      processed = std::move(word);
+    }
+    // Split on punctuation: each mark is a token of its own.
+    std::u32string piece;
+    for (const char32_t c : processed) {
+      if (uc::IsPunctuation(c)) {
+        if (!piece.empty()) output.push_back(uc::EncodeUtf8(piece));
+        piece.clear();
+        output.push_back(uc::EncodeUtf8(c));
+      } else {
+        piece.push_back(c);
+      }
+    }
+    if (!piece.empty()) output.push_back(uc::EncodeUtf8(piece));
+    word.clear();
+  };
+  for (const char32_t c : cleaned) {
+    if (uc::IsSplitSpace(c)) {
+      flush_word();
+    } else {
+      word.push_back(c);
+    }
+  }
+  flush_word();
+  return output;
+}
+
+}  // namespace soho::data

@@ -1,0 +1,51 @@
+#include "soho/data/text/bert_tokenizer.h"
+
+#include <algorithm>
+
+#include "soho/common/logging.h"
+#include "soho/common/status_macros.h"
+
+namespace soho::data {
+
+BertTokenizer::BertTokenizer(Vocab vocab, bool lower_case)
+    : vocab_(std::move(vocab)), basic_(lower_case), wordpiece_(&vocab_) {}
+
+absl::StatusOr<std::unique_ptr<BertTokenizer>> BertTokenizer::Create(const std::string& vocab_path,
+                                                                     bool lower_case) {
+  SOHO_ASSIGN_OR_RETURN(Vocab vocab, Vocab::Load(vocab_path));
+  return FromVocab(std::move(vocab), lower_case);
+}
+
+std::unique_ptr<BertTokenizer> BertTokenizer::FromVocab(Vocab vocab, bool lower_case) {
+  return std::unique_ptr<BertTokenizer>(new BertTokenizer(std::move(vocab), lower_case));
+}
+
+std::vector<int> BertTokenizer::TokenizeToIds(std::string_view text) const {
+  std::vector<int> ids;
+  for (const std::string& word : basic_.Tokenize(text)) wordpiece_.TokenizeWord(word, &ids);
+  return ids;
+}
+
+std::vector<std::string> BertTokenizer::Tokenize(std::string_view text) const {
+  std::vector<std::string> tokens;
+  for (const int id : TokenizeToIds(text)) tokens.push_back(vocab_.TokenOf(id));
+  return tokens;
+}
+
+Encoding BertTokenizer::Encode(std::string_view text, int max_length) const {
+  CHECK_GE(max_length, 2) << "max_length must leave room for [CLS] and [SEP]";
+  const std::vector<int> pieces = TokenizeToIds(text);
+  const int kept = std::min<int>(static_cast<int>(pieces.size()), max_length - 2);
+  Encoding encoding;
+  encoding.ids.reserve(max_length);
+  encoding.ids.push_back(cls_id());
+  encoding.ids.insert(encoding.ids.end(), pieces.begin(), pieces.begin() + kept);
+  encoding.ids.push_back(sep_id());
+  encoding.length = static_cast<int>(encoding.ids.size());
+  encoding.ids.resize(max_length, pad_id());
+  encoding.attention_mask.assign(max_length, 0);
+  std::fill(encoding.attention_mask.begin(), encoding.attention_mask.begin() + encoding.length, 1);
+  return encoding;
+}
+
+}  // namespace soho::data

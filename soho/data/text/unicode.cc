@@ -1,0 +1,130 @@
+#include "soho/data/text/unicode.h"
+
+#include <cstdlib>
+
+#include "utf8proc.h"
+
+namespace soho::data::unicode {
+namespace {
+
+constexpr char32_t kReplacement = 0xFFFD;
+
+utf8proc_category_t Category(char32_t c) {
+  return utf8proc_category(static_cast<utf8proc_int32_t>(c));
+}
+
+// Runs a utf8proc normalization that returns a malloc'ed NUL-terminated string.
+std::u32string Normalize(std::u32string_view text, utf8proc_option_t options) {
+  const std::string utf8 = EncodeUtf8(text);
+  utf8proc_uint8_t* out = nullptr;
+  const utf8proc_ssize_t n =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data()),
+                   static_cast<utf8proc_ssize_t>(utf8.size()), &out, options);
+  if (n < 0) return std::u32string(text);  // cannot happen for valid code points
+  std::u32string result = DecodeUtf8(std::string_view(reinterpret_cast<const char*>(out), n));
+  std::free(out);
+  return result;
+}
+
+}  // namespace
+
+std::u32string DecodeUtf8(std::string_view text) {
+  std::u32string result;
+  result.reserve(text.size());
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  utf8proc_ssize_t pos = 0;
+  const auto size = static_cast<utf8proc_ssize_t>(text.size());
+  while (pos < size) {
+    utf8proc_int32_t c = 0;
+    const utf8proc_ssize_t n = utf8proc_iterate(bytes + pos, size - pos, &c);
+    if (n <= 0) {  // invalid sequence: replace one byte and resynchronize
+      result.push_back(kReplacement);
+      ++pos;
+      continue;
+    }
+    result.push_back(static_cast<char32_t>(c));
+    pos += n;
+  }
+  return result;
+}
+
+std::string EncodeUtf8(char32_t code_point) {
+  utf8proc_uint8_t buffer[4];
+  const utf8proc_ssize_t n = utf8proc_encode_char(static_cast<utf8proc_int32_t>(code_point), buffer);
+  return std::string(reinterpret_cast<const char*>(buffer), n);
+}
+
+std::string EncodeUtf8(std::u32string_view code_points) {
+  std::string result;
+  result.reserve(code_points.size());
+  for (const char32_t c : code_points) result += EncodeUtf8(c);
+  return result;
+}
+
+bool IsWhitespace(char32_t c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || Category(c) == UTF8PROC_CATEGORY_ZS;
+}
+
+bool IsControl(char32_t c) {
+  if (c == '\t' || c == '\n' || c == '\r') return false;
+  switch (Category(c)) {
+    case UTF8PROC_CATEGORY_CC:
+    case UTF8PROC_CATEGORY_CF:
+    case UTF8PROC_CATEGORY_CN:
+    case UTF8PROC_CATEGORY_CO:
+    case UTF8PROC_CATEGORY_CS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsPunctuation(char32_t c) {
+  // BERT treats every ASCII non-letter/digit symbol as punctuation ("$", "^", "`", ...),
+  // although Unicode files some of them under S* categories.
+  if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
+      (c >= 123 && c <= 126)) {
+    return true;
+  }
+  switch (Category(c)) {
+    case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_PD:
+    case UTF8PROC_CATEGORY_PS:
+    case UTF8PROC_CATEGORY_PE:
+    case UTF8PROC_CATEGORY_PI:
+    case UTF8PROC_CATEGORY_PF:
+    case UTF8PROC_CATEGORY_PO:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsCjk(char32_t c) {
+  // The CJK Unified Ideographs blocks that BERT's tokenizer lists (not Hangul or kana,
+  // which are written with spaces).
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
+         (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B820 && c <= 0x2CEAF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+bool IsNonspacingMark(char32_t c) { return Category(c) == UTF8PROC_CATEGORY_MN; }
+
+bool IsSplitSpace(char32_t c) {
+  return c == ' ' || Category(c) == UTF8PROC_CATEGORY_ZL || Category(c) == UTF8PROC_CATEGORY_ZP;
+}
+
+char32_t ToLower(char32_t c) {
+  return static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)));
+}
+
+std::u32string Nfc(std::u32string_view text) {
+  return Normalize(text, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
+}
+
+std::u32string Nfd(std::u32string_view text) {
+  return Normalize(text, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_DECOMPOSE));
+}
+
+}  // namespace soho::data::unicode
