@@ -5,6 +5,7 @@
 // so the same seed gives different samples with another standard library. Everything the
 // loader draws (scales, captions, masks, negatives, shuffles) goes through this class, so a
 // (seed, epoch, batch) triple means the same batch everywhere.
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <utility>
@@ -68,7 +69,7 @@ class Rng {
   // Fisher-Yates.
   template <typename T>
   void Shuffle(std::vector<T>* v) {
-    for (size_t i = v->size(); i > 1; --i) std::swap((*v)[i - 1], (*v)[UniformInt(i)]);
+    for (std::size_t i = v->size(); i > 1; --i) std::swap((*v)[i - 1], (*v)[UniformInt(i)]);
   }
 
  private:
