@@ -1,6 +1,11 @@
 #include "soho/data/image/image_pipeline.h"
 
 #include <algorithm>
+#include <cstdlib>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <opencv2/core/utility.hpp>
 
@@ -103,7 +108,7 @@ ImageBatch ImagePipeline::Collate(const std::vector<cv::Mat>& images) const {
   const int width = RoundUpToMultiple(max_w, size_divisor_);
   // Uninitialized: NormalizeInto writes every element, padding included.
   ImageBatch out;
-  out.images = at::empty({batch, 3, height, width}, at::kFloat);
+  out.images = buffers_->Empty({batch, 3, height, width});
   out.valid_hw = at::empty({batch, 2}, at::kLong);
   float* dst = out.images.data_ptr<float>();
   int64_t* hw = out.valid_hw.data_ptr<int64_t>();
@@ -116,6 +121,16 @@ ImageBatch ImagePipeline::Collate(const std::vector<cv::Mat>& images) const {
   return out;
 }
 
-void DisableOpenCvThreading() { cv::setNumThreads(0); }
+void ConfigureProcessForImageLoading() {
+  cv::setNumThreads(0);
+#ifdef __GLIBC__
+  static const bool malloc_tuned = [] {
+    if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    return true;
+  }();
+  (void)malloc_tuned;
+#endif
+}
 
 }  // namespace soho::data

@@ -7,6 +7,7 @@
 //   SOHO_ASSIGN_OR_RETURN(ImagePipeline pipeline, ImagePipeline::Create(config.data().image(), true));
 //   SOHO_ASSIGN_OR_RETURN(cv::Mat a, pipeline.Load(*store, "a.jpg", &rng));
 //   ImageBatch batch = pipeline.Collate({a, b});   // images [2,3,H,W], valid_hw [2,2]
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "soho/data/image/buffer_pool.h"
 #include "soho/data/image/image_store.h"
 #include "soho/data/image/transforms.h"
 #include "soho/data/rng.h"
@@ -52,7 +54,8 @@ class ImagePipeline {
 
   // Pads to the batch's largest size (rounded up to the divisor), normalizes each image
   // straight into the batch tensor and records the valid sizes. `images` must be non-empty
-  // 8-bit BGR images (as Prepare returns).
+  // 8-bit BGR images (as Prepare returns). The images tensor's memory is recycled through a
+  // FloatBufferPool shared by copies of this pipeline.
   ImageBatch Collate(const std::vector<cv::Mat>& images) const;
 
   const Normalization& normalization() const { return normalization_; }
@@ -66,10 +69,17 @@ class ImagePipeline {
   Normalization normalization_;
   int size_divisor_ = 32;
   int min_size_ = 1;
+  std::shared_ptr<FloatBufferPool> buffers_ = std::make_shared<FloatBufferPool>();
 };
 
-// Keeps OpenCV from starting its own thread pool inside loader workers (which would
-// oversubscribe the cores the workers already use). Process-wide; idempotent.
-void DisableOpenCvThreading();
+// Process-wide settings for fast image loading; idempotent. ImageSources::Open calls it.
+// - OpenCV runs single-threaded: loader workers parallelize, and OpenCV's own pool inside
+//   each worker would oversubscribe the cores.
+// - glibc malloc keeps freed memory mapped (M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD
+//   512 MiB) unless MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ are set: freeing a
+//   batch's decoded and resized images (~12 MB for 8 images at (1000, 600)) otherwise trims
+//   the heap, and the next batch pays a page fault per 4 KB page again. Measured 3x on the
+//   whole loader (benchmarks/data_benchmark.cc, BM_PretrainLoader).
+void ConfigureProcessForImageLoading();
 
 }  // namespace soho::data

@@ -12,7 +12,7 @@ absl::StatusOr<std::unique_ptr<ImageSources>> ImageSources::Open(const std::vect
     SOHO_ASSIGN_OR_RETURN(std::unique_ptr<ImageStore> store, ImageStore::Open(root));
     stores.push_back(std::move(store));
   }
-  DisableOpenCvThreading();
+  ConfigureProcessForImageLoading();
   return std::unique_ptr<ImageSources>(new ImageSources(std::move(stores), std::move(pipeline)));
 }
 

@@ -16,7 +16,7 @@ namespace soho::data {
 class ImageSources {
  public:
   // Opens every root (errors name the root) and builds the pipeline (training scales when
-  // `training`). Also turns off OpenCV's own threading: loader workers parallelize.
+  // `training`). Also applies ConfigureProcessForImageLoading().
   static absl::StatusOr<std::unique_ptr<ImageSources>> Open(const std::vector<std::string>& image_roots,
                                                             const proto::ImageConfig& config, bool training);
 

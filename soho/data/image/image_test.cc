@@ -14,6 +14,7 @@
 
 #include "gtest/gtest.h"
 #include "soho/common/file_util.h"
+#include "soho/data/image/buffer_pool.h"
 #include "soho/data/image/decode.h"
 #include "soho/data/image/image_pipeline.h"
 #include "soho/data/image/image_store.h"
@@ -225,6 +226,28 @@ TEST(ImagePipelineTest, BadConfigNamesFields) {
   ASSERT_FALSE(pipeline.ok());
   EXPECT_NE(pipeline.status().message().find("data.image.mean/std"), std::string::npos);
   EXPECT_NE(pipeline.status().message().find("data.image.min_size"), std::string::npos);
+}
+
+TEST(FloatBufferPoolTest, ReleasedBuffersAreReusedAndTensorsOutliveThePool) {
+  at::Tensor survivor;
+  {
+    FloatBufferPool pool(2);
+    at::Tensor a = pool.Empty({2, 3, 4});
+    ASSERT_EQ(a.sizes(), (std::vector<int64_t>{2, 3, 4}));
+    ASSERT_EQ(a.scalar_type(), at::kFloat);
+    a.fill_(1.5f);
+    const float* first = a.data_ptr<float>();
+    a = at::Tensor();  // back to the pool
+    at::Tensor b = pool.Empty({3, 2, 4});  // same size: the same memory
+    EXPECT_EQ(b.data_ptr<float>(), first);
+    at::Tensor c = pool.Empty({1, 3, 4});  // b is in use: new memory
+    EXPECT_NE(c.data_ptr<float>(), first);
+    at::Tensor big = pool.Empty({100, 3, 4});
+    EXPECT_NE(big.data_ptr<float>(), first);
+    survivor = pool.Empty({5});
+    survivor.fill_(2.f);
+  }
+  EXPECT_EQ(survivor.sum().item<float>(), 10.f);
 }
 
 // ------------------------------------------------------------------------ bad images
