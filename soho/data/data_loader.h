@@ -2,11 +2,13 @@
 // The epoch loader: a dataset's batches (from the sampler) produced by worker threads,
 // handed out in order, with bad-data accounting.
 //
-//   SOHO_ASSIGN_OR_RETURN(auto dataset, PretrainDataset::Create(config.data(), /*training=*/true));
-//   SkipTracker skips(dataset->name(), dataset->size_with_dropped(), config.data().max_skipped_fraction());
+//   SOHO_ASSIGN_OR_RETURN(auto dataset, PretrainDataset::Create(config.data(), Split::kTrain, tokenizer));
+//   SOHO_ASSIGN_OR_RETURN(auto skips, dataset->NewSkipTracker(config.data().max_skipped_fraction()));
+//   const SamplerOptions sampler = TrainSamplerOptions(config.data(), seed, rank, world_size);
 //   for (int64_t epoch = 0; ...; ++epoch) {
 //     DataLoader<PretrainDataset> loader(*dataset, TrainBatches(dataset->groups(), sampler, epoch),
-//                                        EpochSeed(seed, epoch, rank), LoaderOptionsFrom(config.data()), &skips);
+//                                        EpochSeed(seed, epoch, rank), LoaderOptionsFrom(config.data()),
+//                                        skips.get());
 //     while (true) {
 //       SOHO_ASSIGN_OR_RETURN(std::optional<PretrainBatch> batch, loader.Next());
 //       if (!batch) break;
@@ -28,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "soho/data/ordered_prefetcher.h"
 #include "soho/data/rng.h"
+#include "soho/data/sampler.h"
 #include "soho/data/skip_tracker.h"
 #include "soho/proto/config.pb.h"
 
@@ -42,6 +45,18 @@ struct LoaderOptions {
 
 inline LoaderOptions LoaderOptionsFrom(const proto::DataConfig& data) {
   return {data.num_workers(), data.prefetch_batches()};
+}
+
+// Training sampler settings from the config: data.batch_size images per rank,
+// data.group_by_aspect_ratio, and the run seed (runtime.seed).
+inline SamplerOptions TrainSamplerOptions(const proto::DataConfig& data, uint64_t seed, int rank, int world_size) {
+  SamplerOptions o;
+  o.batch_size = data.batch_size();
+  o.rank = rank;
+  o.world_size = world_size;
+  o.group_by_aspect_ratio = data.group_by_aspect_ratio();
+  o.seed = seed;
+  return o;
 }
 
 // The seed of one rank's epoch; batch k of it uses CombineSeeds({EpochSeed(...), k}).

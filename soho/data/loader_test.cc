@@ -122,6 +122,18 @@ TEST(SamplerTest, RanksSplitTheEpochDisjointlyUpToPadding) {
   EXPECT_EQ(extra, 5);  // and only the 5 padding repeats twice
 }
 
+TEST(SamplerTest, TrainSamplerOptionsComeFromTheConfig) {
+  proto::DataConfig data;
+  data.set_batch_size(6);
+  data.set_group_by_aspect_ratio(false);
+  const SamplerOptions o = TrainSamplerOptions(data, 77, 1, 4);
+  EXPECT_EQ(o.batch_size, 6);
+  EXPECT_FALSE(o.group_by_aspect_ratio);
+  EXPECT_EQ(o.seed, 77u);
+  EXPECT_EQ(o.rank, 1);
+  EXPECT_EQ(o.world_size, 4);
+}
+
 TEST(SamplerTest, EvalBatchesVisitEachSampleOnceInOrder) {
   std::vector<int64_t> all;
   for (int rank = 0; rank < 3; ++rank) {
