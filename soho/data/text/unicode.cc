@@ -115,6 +115,13 @@ bool IsSplitSpace(char32_t c) {
   return c == ' ' || Category(c) == UTF8PROC_CATEGORY_ZL || Category(c) == UTF8PROC_CATEGORY_ZP;
 }
 
+bool IsPythonSpace(char32_t c) {
+  if ((c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F) || c == 0x85) return true;
+  const utf8proc_category_t category = Category(c);
+  return category == UTF8PROC_CATEGORY_ZS || category == UTF8PROC_CATEGORY_ZL ||
+         category == UTF8PROC_CATEGORY_ZP;
+}
+
 char32_t ToLower(char32_t c) {
   return static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c)));
 }

@@ -20,6 +20,8 @@ bool IsCjk(char32_t c);          // a CJK Unified Ideograph (incl. extensions, c
 bool IsNonspacingMark(char32_t c);  // category Mn (accents after NFD)
 // Characters Python's str.split() splits on that survive BERT's text cleaning (space, Zl, Zp).
 bool IsSplitSpace(char32_t c);
+// Python's str.isspace() for one character: \t \n \v \f \r, 0x1C-0x1F, 0x85, Zs, Zl, Zp.
+bool IsPythonSpace(char32_t c);
 
 char32_t ToLower(char32_t c);  // simple (one-to-one) lower-case mapping
 
