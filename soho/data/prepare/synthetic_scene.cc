@@ -448,8 +448,15 @@ std::vector<std::string> Captions(const Scene& s, int max_captions, Rng* rng) {
     }
   }
   const int large = CountIf(s, [](const Object& o) { return o.size == Size::kLarge; });
-  candidates.push_back(absl::StrCat(kNumberWords[large], " large and ", kNumberWords[n - large],
-                                    " small ", noun));
+  const int small = n - large;
+  if (large == 0 || small == 0) {
+    candidates.push_back(n == 1 ? absl::StrCat("the shape is ", large ? "large" : "small")
+                                : absl::StrCat("all the shapes are ", large ? "large" : "small"));
+  } else {
+    candidates.push_back(absl::StrCat(kNumberWords[large], " large ", large == 1 ? "shape" : "shapes",
+                                      " and ", kNumberWords[small], " small ",
+                                      small == 1 ? "shape" : "shapes"));
+  }
 
   std::set<std::string> seen;
   std::vector<std::string> unique;

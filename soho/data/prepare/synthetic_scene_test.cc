@@ -104,7 +104,7 @@ TEST(SyntheticSceneTest, CaptionsDescribeTheScene) {
   EXPECT_THAT(captions, ::testing::Contains("a small blue square to the right of a large red circle"));
   EXPECT_THAT(captions, ::testing::Contains("the red circle is at the left"));
   EXPECT_THAT(captions, ::testing::Contains("two shapes on a plain gray background"));
-  EXPECT_THAT(captions, ::testing::Contains("one large and one small shapes"));
+  EXPECT_THAT(captions, ::testing::Contains("one large shape and one small shape"));
   EXPECT_EQ(PositionWord(scene, square), "right");
   EXPECT_EQ(RelationPhrase(square, circle), "to the right of");
 }
