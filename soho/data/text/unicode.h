@@ -24,6 +24,10 @@ bool IsSplitSpace(char32_t c);
 bool IsPythonSpace(char32_t c);
 
 char32_t ToLower(char32_t c);  // simple (one-to-one) lower-case mapping
+// Python's str.lower() on a word: ToLower per character, plus Unicode's Final_Sigma rule
+// (capital sigma becomes final sigma at the end of a word). Python's one-to-many mappings
+// (U+0130 -> "i" + U+0307) stay one-to-one here; accent stripping makes them agree.
+std::u32string PythonLower(std::u32string_view word);
 
 // Canonical composition / decomposition; `text` must be valid (decoded) code points.
 std::u32string Nfc(std::u32string_view text);
