@@ -28,8 +28,7 @@ std::vector<std::string> BasicTokenizer::Tokenize(std::string_view text) const {
     if (word.empty()) return;
     std::u32string processed;
     if (lower_case_) {
-      for (char32_t& c : word) c = uc::ToLower(c);
-      for (const char32_t c : uc::Nfd(word)) {
+      for (const char32_t c : uc::Nfd(uc::PythonLower(word))) {
         if (!uc::IsNonspacingMark(c)) processed.push_back(c);
       }
     } else {

@@ -3,9 +3,9 @@
 // splitting, NFC, whitespace split, optional lower-casing + accent stripping (NFD, drop Mn),
 // and punctuation split. Its output is what WordPiece then splits into vocabulary pieces.
 //
-// Known differences to Python: lower-casing is Unicode's simple one-to-one mapping (Python's
-// str.lower also applies the context-dependent final-sigma rule); special tokens written in
-// the text ("[MASK]") are split like any other text.
+// Checked against a transcription of Hugging Face's BasicTokenizer on thousands of random
+// strings (accents, CJK, Greek, symbols, control and space characters). Known difference:
+// special tokens written in the text ("[MASK]") are split like any other text.
 #include <string>
 #include <string_view>
 #include <vector>

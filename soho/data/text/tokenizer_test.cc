@@ -72,6 +72,16 @@ TEST(BasicTokenizerTest, UncasedLowersStripsAccentsAndSplitsPunctuation) {
               ElementsAre("x", "\xe2\x80\x94", "y", "\xc2\xab", "z", "\xc2\xbb", "\xe3\x80\x82"));
 }
 
+TEST(BasicTokenizerTest, LowerCasingFollowsPython) {
+  const BasicTokenizer basic;
+  // Python's str.lower(): capital sigma ends a word as final sigma (U+03C2), else U+03C3;
+  // the "." after it is case-ignorable, so "ΣΑΣ." still ends in final sigma.
+  EXPECT_THAT(basic.Tokenize("\xce\xa3\xce\x91\xce\xa3. \xce\xa3"),
+              ElementsAre("\xcf\x83\xce\xb1\xcf\x82", ".", "\xcf\x83"));
+  // U+0130 (I with dot above) lower-cases to "i" + a combining dot, which is then stripped.
+  EXPECT_THAT(basic.Tokenize("\xc4\xb0stanbul"), ElementsAre("istanbul"));
+}
+
 TEST(BasicTokenizerTest, CasedKeepsCaseAndAccents) {
   const BasicTokenizer basic(/*lower_case=*/false);
   EXPECT_THAT(basic.Tokenize("Café!"), ElementsAre("Café", "!"));

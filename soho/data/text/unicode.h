@@ -20,8 +20,14 @@ bool IsCjk(char32_t c);          // a CJK Unified Ideograph (incl. extensions, c
 bool IsNonspacingMark(char32_t c);  // category Mn (accents after NFD)
 // Characters Python's str.split() splits on that survive BERT's text cleaning (space, Zl, Zp).
 bool IsSplitSpace(char32_t c);
+// Python's str.isspace() for one character: \t \n \v \f \r, 0x1C-0x1F, 0x85, Zs, Zl, Zp.
+bool IsPythonSpace(char32_t c);
 
 char32_t ToLower(char32_t c);  // simple (one-to-one) lower-case mapping
+// Python's str.lower() on a word: ToLower per character, plus Unicode's Final_Sigma rule
+// (capital sigma becomes final sigma at the end of a word). Python's one-to-many mappings
+// (U+0130 -> "i" + U+0307) stay one-to-one here; accent stripping makes them agree.
+std::u32string PythonLower(std::u32string_view word);
 
 // Canonical composition / decomposition; `text` must be valid (decoded) code points.
 std::u32string Nfc(std::u32string_view text);

@@ -1,0 +1,92 @@
+#pragma once
+// The synthetic world's scenes and their text: 1..4 non-overlapping objects (shape x colour x
+// size) on a plain or noisy background, with captions and VQA questions that are true of the
+// scene. Pure computation (no OpenCV): deterministic for a seed on every platform, because
+// all randomness comes from SplitMix64 below, not from <random>'s distributions.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace soho::data::synthetic {
+
+// SplitMix64: tiny, fast, and fully specified (std:: distributions differ between libraries).
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t Next();
+  int Uniform(int n);                    // [0, n)
+  int Uniform(int lo, int hi);           // [lo, hi]
+  double UniformReal(double lo, double hi);
+  bool Bernoulli(double p);
+  template <typename T>
+  const T& Pick(const std::vector<T>& items) { return items[Uniform(static_cast<int>(items.size()))]; }
+  template <typename T>
+  void Shuffle(std::vector<T>* items) {
+    for (int i = static_cast<int>(items->size()) - 1; i > 0; --i) std::swap((*items)[i], (*items)[Uniform(i + 1)]);
+  }
+
+ private:
+  uint64_t state_;
+};
+
+// A seed for item `index` of stream `stream` under the run seed (independent streams).
+uint64_t DeriveSeed(uint64_t seed, uint64_t stream, uint64_t index);
+
+enum class Shape { kCircle, kSquare, kTriangle, kDiamond, kStar };
+enum class Color { kRed, kGreen, kBlue, kYellow, kPurple, kOrange };
+enum class Size { kSmall, kLarge };
+inline constexpr int kNumShapes = 5;
+inline constexpr int kNumColors = 6;
+
+const char* ShapeName(Shape shape);        // "circle"
+const char* ShapePlural(Shape shape);      // "circles"
+const char* ColorName(Color color);        // "red"
+const char* SizeName(Size size);           // "small"
+// The colour as 8-bit blue, green, red (OpenCV's channel order).
+void ColorBgr(Color color, uint8_t bgr[3]);
+
+struct Object {
+  Shape shape = Shape::kCircle;
+  Color color = Color::kRed;
+  Size size = Size::kSmall;
+  double cx = 0, cy = 0;  // centre, pixels
+  double radius = 0;      // the shape fits in this circle; objects' circles do not overlap
+};
+
+struct Scene {
+  int width = 0, height = 0;
+  int background_level = 128;   // gray level
+  bool noisy_background = false;
+  uint64_t noise_seed = 0;      // for the renderer
+  std::vector<Object> objects;
+};
+
+// One random scene: sides in [160, 320] (landscape, portrait or square-ish), 1..4 objects.
+Scene GenerateScene(Rng* rng);
+
+// "left", "right", "top", "bottom" or "center": where in the image the object is.
+std::string PositionWord(const Scene& scene, const Object& object);
+// Relation of a to b along the dominant axis: "to the left of", "to the right of", "above",
+// "below".
+std::string RelationPhrase(const Object& a, const Object& b);
+std::string BackgroundName(const Scene& scene);  // "gray", "light gray", "dark gray"
+
+// >= 5 distinct true captions, `max_captions` at most, in a seeded order.
+std::vector<std::string> Captions(const Scene& scene, int max_captions, Rng* rng);
+
+// One generated question with its ground truth and 10 annotators' raw answers.
+struct QuestionAnswer {
+  std::string question;
+  std::string answer;         // canonical (already normalized) answer
+  std::string answer_type;    // "yes/no", "number", "other" (VQA v2's field)
+  std::string question_type;  // "is there a", "how many", "what color is the", ...
+  std::string template_name;  // which generator made it, for balance statistics
+  std::vector<std::string> annotator_answers;  // 10 raw answers, a few wrong or re-spelled
+};
+
+// Up to `count` distinct questions about the scene (fewer only when the scene supports
+// fewer). Yes/no templates answer yes with probability 1/2; count templates first draw the
+// answer among the counts the scene can give, so answers need the image.
+std::vector<QuestionAnswer> Questions(const Scene& scene, int count, Rng* rng);
+
+}  // namespace soho::data::synthetic
