@@ -20,6 +20,7 @@
 #include "soho/data/annotations/vqa_annotation.h"
 #include "soho/data/data_loader.h"
 #include "soho/data/mlm_masking.h"
+#include "soho/data/prepare/synthetic_world.h"
 #include "soho/data/pretrain_dataset.h"
 #include "soho/data/sampler.h"
 #include "soho/data/text/bert_tokenizer.h"
@@ -552,6 +553,72 @@ TEST(VqaDatasetTest, TestQuestionsCarryIdsAndZeroTargets) {
   EXPECT_EQ(batch->question_ids[1].item<int64_t>(), 1003);
   EXPECT_EQ(batch->question_ids[2].item<int64_t>(), 1005);
   EXPECT_EQ(batch->targets.abs().sum().item<float>(), 0.f);
+}
+
+// --------------------------------------------------------------------- synthetic world
+
+// The embedded default data (made by `prepare`) through every dataset and the loader.
+TEST(SyntheticWorldTest, EverySplitLoadsWithoutSkipsAndEveryEvalQuestionOnce) {
+  SyntheticWorldOptions world;
+  world.out_dir = TempDir("synthetic");
+  world.num_images = 12;
+  world.num_eval_images = 4;
+  world.seed = 3;
+  world.num_threads = 1;
+  auto report = GenerateSyntheticWorld(world);
+  ASSERT_TRUE(report.ok()) << report.status();
+  auto tokenizer = BertTokenizer::Create(world.out_dir + "/vocab.txt");
+  ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
+  std::shared_ptr<const BertTokenizer> tok = *std::move(tokenizer);
+
+  proto::DataConfig data = BaseConfig(world.out_dir + "/pretrain_train.json", world.out_dir + "/images");
+  data.mutable_val(0)->set_annotation(world.out_dir + "/pretrain_val.json");
+  data.set_batch_size(4);
+  auto pretrain = PretrainDataset::Create(data, Split::kTrain, tok);
+  ASSERT_TRUE(pretrain.ok()) << pretrain.status();
+  auto skips = (*pretrain)->NewSkipTracker(0.0);
+  ASSERT_TRUE(skips.ok()) << skips.status();
+  auto epoch = RunEpoch(**pretrain, 2, 0, skips->get());
+  ASSERT_TRUE(epoch.ok()) << epoch.status();
+  EXPECT_FALSE(epoch->empty());
+  for (const PretrainBatch& b : *epoch) {
+    EXPECT_TRUE(b.skipped.empty());
+    EXPECT_EQ(b.input_ids.size(0), b.size() * 4);
+    EXPECT_GT(b.mlm_labels.ne(kIgnoreLabel).sum().item<int64_t>(), 0);
+  }
+  EXPECT_TRUE(PretrainDataset::Create(data, Split::kVal, tok).ok());
+
+  for (Split split : {Split::kTrain, Split::kVal, Split::kTest}) {
+    proto::DataConfig vqa_data = data;
+    for (auto [source, name] : {std::pair{vqa_data.mutable_train(0), "train"},
+                                {vqa_data.mutable_val(0), "val"}, {vqa_data.mutable_test(0), "test"}}) {
+      source->set_annotation(world.out_dir + "/vqa_" + name + ".json");
+    }
+    auto vqa = VqaDataset::Create(vqa_data, split, tok);
+    ASSERT_TRUE(vqa.ok()) << vqa.status();
+    EXPECT_EQ((*vqa)->num_answers(), report->num_answers);
+    std::set<int64_t> seen;
+    int64_t rows = 0;
+    DataLoader<VqaDataset> loader(**vqa, EvalBatches((*vqa)->size(), 4, 0, 1), 0, {2, 2}, nullptr);
+    while (true) {
+      auto batch = loader.Next();
+      ASSERT_TRUE(batch.ok()) << batch.status();
+      if (!batch->has_value()) break;
+      EXPECT_TRUE((*batch)->skipped.empty());
+      rows += (*batch)->question_ids.size(0);
+      for (int64_t i = 0; i < (*batch)->question_ids.size(0); ++i) seen.insert((*batch)->question_ids[i].item<int64_t>());
+      const float target_sum = (*batch)->targets.sum().item<float>();
+      if (split == Split::kTest) {
+        EXPECT_EQ(target_sum, 0.f);
+      } else {
+        EXPECT_GT(target_sum, 0.f);
+      }
+    }
+    if (split != Split::kTrain) {
+      EXPECT_EQ(static_cast<int64_t>(seen.size()), rows) << "each question once";
+    }
+    EXPECT_GT(rows, 0);
+  }
 }
 
 }  // namespace
