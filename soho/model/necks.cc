@@ -67,12 +67,13 @@ PretrainNeckImpl::PretrainNeckImpl(const NeckOptions& options,
   const int64_t c = options.out_channels;
   TORCH_CHECK(options.dictionary.dim == c, "dictionary dim ", options.dictionary.dim,
               " must equal the neck's out_channels ", c);
+  // Registered in the reference's order, so state_dicts list keys alike.
   conv = register_module("conv", ConvModule(options.in_channels, c, 1));
-  vq = register_module("vq", VisualDictionary(options.dictionary, std::move(collective)));
-  pos_line = register_module("pos_line", nn::Linear(c, c));
-  if (options.with_gate) gate_fc = register_module("gate_fc", ConvModule(2 * c, 2, 1));
-  mask_emb = register_module("mask_emb", nn::Embedding(1, c));
   ln = register_module("ln", nn::LayerNorm(nn::LayerNormOptions({c}).eps(options.layer_norm_eps)));
+  mask_emb = register_module("mask_emb", nn::Embedding(1, c));
+  vq = register_module("vq", VisualDictionary(options.dictionary, std::move(collective)));
+  if (options.with_gate) gate_fc = register_module("gate_fc", ConvModule(2 * c, 2, 1));
+  pos_line = register_module("pos_line", nn::Linear(c, c));
 }
 
 void PretrainNeckImpl::SetBatchNormFn(const BatchNormFn& fn) {

@@ -65,8 +65,8 @@ ResNetOptions ResNetOptions::FromProto(const proto::BackboneConfig& config) {
 
 BasicBlockImpl::BasicBlockImpl(int64_t in_channels, int64_t planes, int64_t stride)
     : conv1(register_module("conv1", Conv(in_channels, planes, 3, stride, 1))),
-      conv2(register_module("conv2", Conv(planes, planes, 3, 1, 1))),
       bn1(register_module("bn1", Norm(planes))),
+      conv2(register_module("conv2", Conv(planes, planes, 3, 1, 1))),
       bn2(register_module("bn2", Norm(planes))) {
   if (stride != 1 || in_channels != planes * kExpansion) {
     downsample = register_module("downsample", Downsample(in_channels, planes * kExpansion, stride));
@@ -82,10 +82,10 @@ at::Tensor BasicBlockImpl::forward(const at::Tensor& x) {
 
 BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride)
     : conv1(register_module("conv1", Conv(in_channels, planes, 1, 1, 0))),
-      conv2(register_module("conv2", Conv(planes, planes, 3, stride, 1))),
-      conv3(register_module("conv3", Conv(planes, planes * kExpansion, 1, 1, 0))),
       bn1(register_module("bn1", Norm(planes))),
+      conv2(register_module("conv2", Conv(planes, planes, 3, stride, 1))),
       bn2(register_module("bn2", Norm(planes))),
+      conv3(register_module("conv3", Conv(planes, planes * kExpansion, 1, 1, 0))),
       bn3(register_module("bn3", Norm(planes * kExpansion))) {
   if (stride != 1 || in_channels != planes * kExpansion) {
     downsample = register_module("downsample", Downsample(in_channels, planes * kExpansion, stride));

@@ -42,8 +42,11 @@ class BasicBlockImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& x);
   torch::nn::BatchNorm2d& last_norm() { return bn2; }
 
-  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  // Declared (hence registered) in torchvision's order, so state_dicts list keys alike.
+  torch::nn::Conv2d conv1{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr};
+  torch::nn::Conv2d conv2{nullptr};
+  torch::nn::BatchNorm2d bn2{nullptr};
   torch::nn::Sequential downsample{nullptr};  // conv 1x1 + BN when shape changes
 };
 TORCH_MODULE(BasicBlock);
@@ -55,8 +58,12 @@ class BottleneckImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& x);
   torch::nn::BatchNorm2d& last_norm() { return bn3; }
 
-  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
-  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+  torch::nn::Conv2d conv1{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr};
+  torch::nn::Conv2d conv2{nullptr};
+  torch::nn::BatchNorm2d bn2{nullptr};
+  torch::nn::Conv2d conv3{nullptr};
+  torch::nn::BatchNorm2d bn3{nullptr};
   torch::nn::Sequential downsample{nullptr};
 };
 TORCH_MODULE(Bottleneck);

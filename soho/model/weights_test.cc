@@ -128,6 +128,17 @@ torch.save({'bert.embeddings.word_embeddings.weight': torch.full((40, 32), 0.125
   EXPECT_TRUE(model->language->word_embedding_weight().eq(0.125).all().item<bool>());
 }
 
+TEST(WeightsTest, CollectStateDictListsKeysInPyTorchOrder) {
+  ResNetOptions options;
+  ResNet net(options);
+  const StateDict state = CollectStateDict(*net);
+  const std::vector<std::string> expected = {
+      "conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+      "bn1.num_batches_tracked", "layer1.0.conv1.weight", "layer1.0.bn1.weight"};
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_EQ(state[i].first, expected[i]);
+  EXPECT_EQ(state.back().first, "layer4.1.bn2.num_batches_tracked");
+}
+
 TEST(WeightsTest, LegacyFormatParametersAndSharedStorages) {
   // Pre-1.6 format (old torchvision / Hugging Face files), an nn.Parameter, a one-entry
   // nested dict, a non-contiguous view sharing its storage, and int64 / bool / half dtypes.
