@@ -2,22 +2,7 @@
 # Smoke test of every CLI: --help, --dry_run on the shipped configs, and clear errors.
 set -uo pipefail
 
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-expect_ok() {  # description, command...
-  local what=$1; shift
-  local out
-  if ! out=$("$@" 2>&1); then fail "$what: exit $? ($out)"; fi
-  echo "$out"
-}
-
-expect_error() {  # description, expected substring, command...
-  local what=$1 needle=$2; shift 2
-  local out
-  if out=$("$@" 2>&1); then fail "$what: expected a non-zero exit"; return; fi
-  [[ "$out" == *"$needle"* ]] || fail "$what: error does not mention '$needle': $out"
-}
+source tools/cli_test_lib.sh
 
 for tool in tools/prepare tools/pretrain tools/finetune_vqa tools/eval benchmarks/speedtest; do
   out=$(expect_ok "$tool --help" "$tool" --help)
@@ -43,5 +28,4 @@ expect_error "invalid value" "model.backbone.depth" tools/pretrain --config=conf
 expect_error "missing file" "configs/nope.pbtxt" tools/pretrain --config=configs/nope.pbtxt
 expect_error "prepare without mode" "expected a mode" tools/prepare
 
-if (( failures )); then echo "$failures failure(s)"; exit 1; fi
-echo "all CLI smoke checks passed"
+finish cli_smoke_test

@@ -3,23 +3,7 @@
 set -uo pipefail
 
 prepare=tools/prepare
-tmp=${TEST_TMPDIR:-$(mktemp -d)}
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-expect_ok() {  # description, command... ; prints the command's stdout
-  local what=$1; shift
-  local out
-  if ! out=$("$@" 2>"$tmp/stderr"); then fail "$what: failed ($(cat "$tmp/stderr"))"; fi
-  echo "$out"
-}
-
-expect_error() {  # description, expected substring, command...
-  local what=$1 needle=$2; shift 2
-  local out
-  if out=$("$@" 2>&1); then fail "$what: expected a non-zero exit"; return; fi
-  [[ "$out" == *"$needle"* ]] || fail "$what: error does not mention '$needle': $out"
-}
+source tools/cli_test_lib.sh
 
 # The synthetic world, as the tiny configs expect it.
 out=$(expect_ok "synthetic" $prepare synthetic --out="$tmp/syn" --num_images=6 --seed=3 --threads=2)
@@ -75,5 +59,4 @@ expect_error "bad mode" "got 'cocoa'" $prepare cocoa
 expect_error "too few captions" "--captions_per_image must be >= 5" $prepare synthetic --out="$tmp/s" \
   --captions_per_image=3
 
-if (( failures )); then echo "$failures failure(s)"; exit 1; fi
-echo "all prepare checks passed"
+finish prepare_test

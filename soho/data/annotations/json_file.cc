@@ -49,4 +49,25 @@ std::string JsonTypeName(const nlohmann::json& value) {
   return value.type_name();
 }
 
+absl::StatusOr<const nlohmann::json*> RequireListField(const nlohmann::json& root, const char* key,
+                                                       const std::string& path) {
+  if (!root.is_object()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": expected a JSON object, got ", JsonTypeName(root)));
+  }
+  if (!root.contains(key)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": missing field '", key, "'"));
+  }
+  const nlohmann::json& list = root[key];
+  if (!list.is_array()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": field '", key, "': expected list, got ", JsonTypeName(list)));
+  }
+  return &list;
+}
+
+absl::Status RequireList(const nlohmann::json& root, const std::string& path) {
+  if (root.is_array()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(path, ": expected a JSON list, got ", JsonTypeName(root)));
+}
+
 }  // namespace soho::data

@@ -22,4 +22,12 @@ absl::Status WriteJsonFile(const std::string& path, const nlohmann::json& value)
 // "object", "array", "string", "integer", "number", "boolean", "null": for error messages.
 std::string JsonTypeName(const nlohmann::json& value);
 
+// The list at `root[key]` of a file's top-level object; errors name `path` and `key`
+// ("<path>: field 'images': expected list, got object").
+absl::StatusOr<const nlohmann::json*> RequireListField(const nlohmann::json& root, const char* key,
+                                                       const std::string& path);
+
+// `root` itself when it is a list; otherwise an error naming `path`.
+absl::Status RequireList(const nlohmann::json& root, const std::string& path);
+
 }  // namespace soho::data

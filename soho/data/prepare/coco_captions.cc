@@ -7,27 +7,7 @@
 #include "soho/data/annotations/json_file.h"
 
 namespace soho::data {
-namespace {
-
 using nlohmann::json;
-
-absl::StatusOr<const json*> RequireList(const json& root, const char* key, const std::string& path) {
-  if (!root.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": expected a JSON object, got ", JsonTypeName(root)));
-  }
-  if (!root.contains(key)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": missing field '", key, "'"));
-  }
-  const json& list = root[key];
-  if (!list.is_array()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": field '", key, "': expected list, got ", JsonTypeName(list)));
-  }
-  return &list;
-}
-
-}  // namespace
 
 std::string TrimCaption(const std::string& caption) {
   return std::string(absl::StripAsciiWhitespace(caption));
@@ -36,8 +16,8 @@ std::string TrimCaption(const std::string& caption) {
 absl::StatusOr<std::vector<PretrainImage>> ConvertCocoCaptions(const json& root,
                                                                const std::string& path,
                                                                ConversionSummary* summary) {
-  SOHO_ASSIGN_OR_RETURN(const json* images, RequireList(root, "images", path));
-  SOHO_ASSIGN_OR_RETURN(const json* annotations, RequireList(root, "annotations", path));
+  SOHO_ASSIGN_OR_RETURN(const json* images, RequireListField(root, "images", path));
+  SOHO_ASSIGN_OR_RETURN(const json* annotations, RequireListField(root, "annotations", path));
 
   summary->Count("images", 0);  // fixes the order of the counters in the summary
   summary->Count("captions", 0);
@@ -102,7 +82,7 @@ absl::StatusOr<std::vector<PretrainImage>> ConvertCocoCaptions(const json& root,
 }
 
 absl::StatusOr<ImageSizes> ReadCocoImageSizes(const json& root, const std::string& path) {
-  SOHO_ASSIGN_OR_RETURN(const json* images, RequireList(root, "images", path));
+  SOHO_ASSIGN_OR_RETURN(const json* images, RequireListField(root, "images", path));
   ImageSizes sizes;
   for (size_t i = 0; i < images->size(); ++i) {
     int64_t id = 0;

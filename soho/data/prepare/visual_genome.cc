@@ -28,12 +28,6 @@ std::string FileNameFromUrl(const std::string& url, int64_t image_id) {
   return absl::StrCat(image_id, ".jpg");
 }
 
-absl::Status RequireList(const json& root, const std::string& path) {
-  if (root.is_array()) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(path, ": expected a JSON list, got ", JsonTypeName(root)));
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<PretrainImage>> ConvertVisualGenome(const json& regions,

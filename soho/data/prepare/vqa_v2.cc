@@ -15,17 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-absl::StatusOr<const json*> RequireList(const json& root, const char* key, const std::string& path) {
-  if (!root.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": expected a JSON object, got ", JsonTypeName(root)));
-  }
-  if (!root.contains(key) || !root[key].is_array()) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": missing list field '", key, "'"));
-  }
-  return &root[key];
-}
-
 struct Annotation {
   int64_t image_id = 0;
   std::vector<std::string> answers;  // normalized, one per annotator
@@ -63,7 +52,7 @@ std::string VqaImageFileName(const std::string& prefix, const std::string& data_
 
 absl::Status AnswerVocabBuilder::Add(const json& annotations, const std::string& path,
                                      ConversionSummary* summary) {
-  SOHO_ASSIGN_OR_RETURN(const json* list, RequireList(annotations, "annotations", path));
+  SOHO_ASSIGN_OR_RETURN(const json* list, RequireListField(annotations, "annotations", path));
   for (size_t i = 0; i < list->size(); ++i) {
     std::string answer;
     if (absl::Status s = GetField((*list)[i], "multiple_choice_answer", &answer); !s.ok()) {
@@ -94,7 +83,7 @@ absl::StatusOr<std::vector<VqaImage>> ConvertVqaV2(const VqaV2Input& input,
                                                    const VqaV2Options& options,
                                                    ConversionSummary* summary) {
   const std::string& qpath = input.questions_path;
-  SOHO_ASSIGN_OR_RETURN(const json* questions, RequireList(*input.questions, "questions", qpath));
+  SOHO_ASSIGN_OR_RETURN(const json* questions, RequireListField(*input.questions, "questions", qpath));
   std::string subtype;
   if (absl::Status s = GetField(*input.questions, "data_subtype", &subtype); !s.ok()) {
     return absl::InvalidArgumentError(
@@ -107,7 +96,7 @@ absl::StatusOr<std::vector<VqaImage>> ConvertVqaV2(const VqaV2Input& input,
   std::map<int64_t, Annotation> annotations;
   if (input.annotations != nullptr) {
     const std::string& apath = input.annotations_path;
-    SOHO_ASSIGN_OR_RETURN(const json* list, RequireList(*input.annotations, "annotations", apath));
+    SOHO_ASSIGN_OR_RETURN(const json* list, RequireListField(*input.annotations, "annotations", apath));
     for (size_t i = 0; i < list->size(); ++i) {
       int64_t question_id = 0;
       Annotation annotation;
