@@ -1,0 +1,80 @@
+#include "soho/model/python_reference.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <vector>
+
+#include <ATen/core/Dict.h>
+#include <torch/csrc/jit/serialization/pickle.h>
+
+#include "soho/common/logging.h"
+
+namespace soho::model::testing {
+
+std::string TempPath(const std::string& suffix) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  std::string pattern = std::string(dir ? dir : "/tmp") + "/soho_XXXXXX";
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  const int fd = mkstemp(buffer.data());
+  CHECK_GE(fd, 0) << "mkstemp failed for " << pattern;
+  close(fd);
+  unlink(buffer.data());
+  return std::string(buffer.data()) + suffix;
+}
+
+void SaveTensorMap(const TensorMap& tensors, const std::string& path) {
+  c10::Dict<std::string, at::Tensor> dict;
+  for (const auto& [name, tensor] : tensors) dict.insert(name, tensor);
+  const std::vector<char> bytes = torch::jit::pickle_save(dict);
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  CHECK(out.good()) << "cannot write " << path;
+}
+
+TensorMap LoadTensorMap(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  CHECK(in.good()) << "cannot read " << path;
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  TensorMap tensors;
+  for (const auto& entry : torch::jit::pickle_load(bytes).toGenericDict()) {
+    tensors[entry.key().toStringRef()] = entry.value().toTensor();
+  }
+  return tensors;
+}
+
+TensorMap RunPython(const std::string& snippet, const TensorMap& inputs) {
+  const std::string script_path = TempPath(".py");
+  const std::string inputs_path = TempPath(".pt");
+  const std::string outputs_path = TempPath(".pt");
+  const std::string log_path = TempPath(".log");
+  {
+    std::ofstream script(script_path);
+    script << "import math, sys\nimport torch\nimport torch.nn.functional as F\n"
+           << "torch.set_num_threads(1)\n"
+           << "inputs = torch.load(sys.argv[1])\noutputs = {}\n"
+           << snippet << "\n"
+           // Python pickles a one-entry dict with SETITEM, which LibTorch's unpickler lacks.
+           << "outputs['__python_reference__'] = torch.zeros(())\n"
+           << "torch.save(outputs, sys.argv[2])\n";
+  }
+  SaveTensorMap(inputs, inputs_path);
+  const std::string command = "/usr/bin/python3 " + script_path + " " + inputs_path + " " +
+                              outputs_path + " > " + log_path + " 2>&1";
+  const int rc = std::system(command.c_str());
+  if (rc != 0) {
+    std::ifstream log(log_path);
+    std::stringstream text;
+    text << log.rdbuf();
+    LOG(FATAL) << "python reference failed (" << rc << "):\n" << text.str();
+  }
+  TensorMap outputs = LoadTensorMap(outputs_path);
+  outputs.erase("__python_reference__");
+  return outputs;
+}
+
+}  // namespace soho::model::testing

@@ -1,0 +1,24 @@
+#pragma once
+// Test helper: runs a snippet under Debian's PyTorch (/usr/bin/python3) on tensors from C++
+// and returns the tensors it produced, for parity checks against an independent computation.
+#include <map>
+#include <string>
+
+#include <ATen/core/Tensor.h>
+
+namespace soho::model::testing {
+
+using TensorMap = std::map<std::string, at::Tensor>;
+
+// The snippet sees `torch`, `F` (torch.nn.functional), `math`, a dict `inputs` and fills the
+// dict `outputs`. CHECK-fails (with Python's stderr) if the script fails.
+TensorMap RunPython(const std::string& snippet, const TensorMap& inputs);
+
+// Writes `tensors` as a {name: tensor} dict that Python's torch.load reads.
+void SaveTensorMap(const TensorMap& tensors, const std::string& path);
+TensorMap LoadTensorMap(const std::string& path);
+
+// A fresh temporary file path (the file does not exist yet).
+std::string TempPath(const std::string& suffix);
+
+}  // namespace soho::model::testing

@@ -1,0 +1,207 @@
+#include "soho/model/resnet.h"
+
+#include <algorithm>
+
+#include <ATen/ATen.h>
+#include <torch/nn/init.h>
+
+#include "soho/common/logging.h"
+
+namespace soho::model {
+namespace {
+
+namespace nn = torch::nn;
+
+nn::Conv2d Conv(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false));
+}
+
+nn::BatchNorm2d Norm(int64_t channels) { return nn::BatchNorm2d(nn::BatchNorm2dOptions(channels)); }
+
+// torchvision's projection shortcut: "downsample.0" conv 1x1, "downsample.1" BN.
+nn::Sequential Downsample(int64_t in, int64_t out, int64_t stride) {
+  return nn::Sequential(Conv(in, out, 1, stride, 0), Norm(out));
+}
+
+struct BlockLayout {
+  bool bottleneck;
+  std::vector<int64_t> blocks;  // per stage
+};
+
+BlockLayout LayoutForDepth(int depth) {
+  switch (depth) {
+    case 18: return {false, {2, 2, 2, 2}};
+    case 34: return {false, {3, 4, 6, 3}};
+    case 50: return {true, {3, 4, 6, 3}};
+    case 101: return {true, {3, 4, 23, 3}};
+    default: TORCH_CHECK(false, "ResNet depth must be 18, 34, 50 or 101, got ", depth);
+  }
+}
+
+template <typename Block>
+nn::Sequential MakeStage(int64_t& in_channels, int64_t planes, int64_t blocks, int64_t stride) {
+  nn::Sequential stage;
+  for (int64_t i = 0; i < blocks; ++i) {
+    stage->push_back(Block(in_channels, planes, i == 0 ? stride : 1));
+    in_channels = planes * Block::ContainedType::kExpansion;
+  }
+  return stage;
+}
+
+}  // namespace
+
+ResNetOptions ResNetOptions::FromProto(const proto::BackboneConfig& config) {
+  ResNetOptions options;
+  options.depth = config.depth();
+  options.frozen_stages = config.frozen_stages();
+  options.norm_eval = config.norm_eval();
+  if (config.out_stages_size() > 0) {
+    options.out_stages.assign(config.out_stages().begin(), config.out_stages().end());
+    std::sort(options.out_stages.begin(), options.out_stages.end());
+  }
+  options.zero_init_residual = config.zero_init_residual();
+  return options;
+}
+
+BasicBlockImpl::BasicBlockImpl(int64_t in_channels, int64_t planes, int64_t stride)
+    : conv1(register_module("conv1", Conv(in_channels, planes, 3, stride, 1))),
+      conv2(register_module("conv2", Conv(planes, planes, 3, 1, 1))),
+      bn1(register_module("bn1", Norm(planes))),
+      bn2(register_module("bn2", Norm(planes))) {
+  if (stride != 1 || in_channels != planes * kExpansion) {
+    downsample = register_module("downsample", Downsample(in_channels, planes * kExpansion, stride));
+  }
+}
+
+at::Tensor BasicBlockImpl::forward(const at::Tensor& x) {
+  at::Tensor out = at::relu(bn1(conv1(x)));
+  out = bn2(conv2(out));
+  out += downsample ? downsample->forward(x) : x;
+  return at::relu_(out);
+}
+
+BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride)
+    : conv1(register_module("conv1", Conv(in_channels, planes, 1, 1, 0))),
+      conv2(register_module("conv2", Conv(planes, planes, 3, stride, 1))),
+      conv3(register_module("conv3", Conv(planes, planes * kExpansion, 1, 1, 0))),
+      bn1(register_module("bn1", Norm(planes))),
+      bn2(register_module("bn2", Norm(planes))),
+      bn3(register_module("bn3", Norm(planes * kExpansion))) {
+  if (stride != 1 || in_channels != planes * kExpansion) {
+    downsample = register_module("downsample", Downsample(in_channels, planes * kExpansion, stride));
+  }
+}
+
+at::Tensor BottleneckImpl::forward(const at::Tensor& x) {
+  at::Tensor out = at::relu(bn1(conv1(x)));
+  out = at::relu(bn2(conv2(out)));
+  out = bn3(conv3(out));
+  out += downsample ? downsample->forward(x) : x;
+  return at::relu_(out);
+}
+
+ResNetImpl::ResNetImpl(const ResNetOptions& options) : options_(options) {
+  const BlockLayout layout = LayoutForDepth(options.depth);
+  TORCH_CHECK(options.frozen_stages >= 0 && options.frozen_stages <= 4,
+              "frozen_stages must be in [0, 4], got ", options.frozen_stages);
+  TORCH_CHECK(!options.out_stages.empty(), "ResNet needs at least one output stage");
+  for (int stage : options.out_stages) {
+    TORCH_CHECK(stage >= 1 && stage <= 4, "ResNet output stages are 1..4, got ", stage);
+  }
+  expansion_ = layout.bottleneck ? BottleneckImpl::kExpansion : BasicBlockImpl::kExpansion;
+
+  conv1 = register_module("conv1", Conv(3, 64, 7, 2, 3));
+  bn1 = register_module("bn1", Norm(64));
+  int64_t channels = 64;
+  nn::Sequential* stages[] = {&layer1, &layer2, &layer3, &layer4};
+  for (int i = 0; i < 4; ++i) {
+    const int64_t planes = int64_t{64} << i;
+    const int64_t stride = i == 0 ? 1 : 2;
+    *stages[i] = layout.bottleneck
+                     ? MakeStage<Bottleneck>(channels, planes, layout.blocks[i], stride)
+                     : MakeStage<BasicBlock>(channels, planes, layout.blocks[i], stride);
+    register_module("layer" + std::to_string(i + 1), *stages[i]);
+  }
+  InitWeights();
+  FreezeStages();
+  train(true);
+}
+
+void ResNetImpl::InitWeights() {
+  torch::NoGradGuard no_grad;
+  for (auto& module : modules(/*include_self=*/false)) {
+    if (auto* conv = module->as<nn::Conv2d>()) {
+      nn::init::kaiming_normal_(conv->weight, 0, torch::kFanOut, torch::kReLU);
+    } else if (auto* bn = module->as<nn::BatchNorm2d>()) {
+      nn::init::ones_(bn->weight);
+      nn::init::zeros_(bn->bias);
+    }
+  }
+  if (!options_.zero_init_residual) return;
+  for (nn::Sequential* stage : {&layer1, &layer2, &layer3, &layer4}) {
+    for (auto& block : (*stage)->children()) {
+      if (auto* basic = block->as<BasicBlock>()) nn::init::zeros_(basic->last_norm()->weight);
+      if (auto* bottleneck = block->as<Bottleneck>()) {
+        nn::init::zeros_(bottleneck->last_norm()->weight);
+      }
+    }
+  }
+}
+
+void ResNetImpl::FreezeStages() {
+  if (options_.frozen_stages == 0) return;
+  for (auto& p : conv1->parameters()) p.set_requires_grad(false);
+  for (auto& p : bn1->parameters()) p.set_requires_grad(false);
+  for (int stage = 1; stage <= options_.frozen_stages; ++stage) {
+    for (auto& p : layer(stage)->parameters()) p.set_requires_grad(false);
+  }
+}
+
+void ResNetImpl::train(bool on) {
+  nn::Module::train(on);
+  if (!on) return;
+  if (options_.frozen_stages > 0) {
+    bn1->eval();
+    for (int stage = 1; stage <= options_.frozen_stages; ++stage) layer(stage)->eval();
+  }
+  if (options_.norm_eval) {
+    for (auto& module : modules(/*include_self=*/false)) {
+      if (module->as<nn::BatchNorm2d>()) module->eval();
+    }
+  }
+}
+
+torch::nn::Sequential& ResNetImpl::layer(int stage) {
+  switch (stage) {
+    case 1: return layer1;
+    case 2: return layer2;
+    case 3: return layer3;
+    case 4: return layer4;
+    default: TORCH_CHECK(false, "ResNet stages are 1..4, got ", stage);
+  }
+}
+
+int64_t ResNetImpl::stage_channels(int stage) const {
+  TORCH_CHECK(stage >= 1 && stage <= 4, "ResNet stages are 1..4, got ", stage);
+  return (int64_t{64} << (stage - 1)) * expansion_;
+}
+
+at::Tensor ResNetImpl::Stem(const at::Tensor& images) {
+  return at::max_pool2d(at::relu(bn1(conv1(images))), {3, 3}, {2, 2}, {1, 1});
+}
+
+std::vector<at::Tensor> ResNetImpl::forward(const at::Tensor& images) {
+  std::vector<at::Tensor> outputs;
+  at::Tensor x = Stem(images);
+  const int last = options_.out_stages.back();
+  for (int stage = 1; stage <= last; ++stage) {
+    x = layer(stage)->forward(x);
+    if (std::find(options_.out_stages.begin(), options_.out_stages.end(), stage) !=
+        options_.out_stages.end()) {
+      outputs.push_back(x);
+    }
+  }
+  return outputs;
+}
+
+}  // namespace soho::model

@@ -1,0 +1,96 @@
+#pragma once
+// torchvision-layout ResNet (18/34 BasicBlock, 50/101 Bottleneck, "pytorch" style: the
+// stride sits on the 3x3 conv). Registered names are torchvision's state_dict keys
+// (conv1, bn1, layer1.0.conv1, layer1.0.downsample.0, ...), so torchvision weights load
+// after adding the "backbone." prefix.
+//
+// The stem and the four stages are public so that other code can run parts of the trunk,
+// e.g. a ResNet-101 "C4" trunk (Stem, layer1..layer3) with layer4 run separately.
+#include <cstdint>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/pimpl.h>
+
+#include "soho/proto/config.pb.h"
+
+namespace soho::model {
+
+struct ResNetOptions {
+  // 18, 34, 50 or 101.
+  int depth = 18;
+  // 0: nothing frozen; k >= 1: the stem and layer1..layerk get no gradient and keep their
+  // BatchNorms in eval mode.
+  int frozen_stages = 1;
+  // Keep every BatchNorm in eval mode (running statistics frozen) even when training.
+  bool norm_eval = false;
+  // Stages (1..4) whose outputs forward() returns, in increasing order.
+  std::vector<int> out_stages = {4};
+  // Zero the last BatchNorm's weight in each residual block (fresh weights only).
+  bool zero_init_residual = true;
+
+  static ResNetOptions FromProto(const proto::BackboneConfig& config);
+};
+
+class BasicBlockImpl : public torch::nn::Module {
+ public:
+  static constexpr int64_t kExpansion = 1;
+  BasicBlockImpl(int64_t in_channels, int64_t planes, int64_t stride);
+  at::Tensor forward(const at::Tensor& x);
+  torch::nn::BatchNorm2d& last_norm() { return bn2; }
+
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  torch::nn::Sequential downsample{nullptr};  // conv 1x1 + BN when shape changes
+};
+TORCH_MODULE(BasicBlock);
+
+class BottleneckImpl : public torch::nn::Module {
+ public:
+  static constexpr int64_t kExpansion = 4;
+  BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride);
+  at::Tensor forward(const at::Tensor& x);
+  torch::nn::BatchNorm2d& last_norm() { return bn3; }
+
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+  torch::nn::Sequential downsample{nullptr};
+};
+TORCH_MODULE(Bottleneck);
+
+class ResNetImpl : public torch::nn::Module {
+ public:
+  explicit ResNetImpl(const ResNetOptions& options);
+
+  // Outputs of the requested stages (options.out_stages), shallowest first. Stages after the
+  // last requested one are not run.
+  std::vector<at::Tensor> forward(const at::Tensor& images);
+  // conv1 -> bn1 -> relu -> 3x3/2 max-pool: stride 4.
+  at::Tensor Stem(const at::Tensor& images);
+  // layer1..layer4 by number (1-based).
+  torch::nn::Sequential& layer(int stage);
+
+  // Output channels of a stage (1..4): 64/128/256/512 times the block expansion.
+  int64_t stage_channels(int stage) const;
+  const ResNetOptions& options() const { return options_; }
+
+  // Training mode, except frozen stages (and with norm_eval every BatchNorm) stay in eval.
+  void train(bool on = true) override;
+
+  torch::nn::Conv2d conv1{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr};
+  torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
+
+ private:
+  void InitWeights();
+  void FreezeStages();
+
+  ResNetOptions options_;
+  int64_t expansion_;
+};
+TORCH_MODULE(ResNet);
+
+}  // namespace soho::model
