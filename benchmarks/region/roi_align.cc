@@ -82,12 +82,15 @@ at::Tensor RoiAlign(const at::Tensor& features, const at::Tensor& rois, const Ro
     const auto [x0, x1] = NonZeroSpan(wx.data_ptr<float>() + r * bins * width, bins, width);
     if (y0 >= y1 || x0 >= x1) continue;  // entirely outside the map
     const int64_t image = static_cast<int64_t>(host_rois.data_ptr<double>()[r * 5]);
+    const int64_t h = y1 - y0;
     const at::Tensor window = features[image].slice(1, y0, y1).slice(2, x0, x1);  // [C, h, w]
-    const at::Tensor row_weights = wy_device[r].slice(1, y0, y1);                 // [P, h]
-    const at::Tensor col_weights = wx_device[r].slice(1, x0, x1).t();             // [w, P]
-    // Contract the longer axis first: the second product then runs over the shorter one.
-    const at::Tensor pooled = (y1 - y0) >= (x1 - x0) ? at::matmul(at::matmul(row_weights, window), col_weights)
-                                                     : at::matmul(row_weights, at::matmul(window, col_weights));
+    // Two plain matrix products with a long dimension (BLAS-friendly), rather than C tiny
+    // ones: columns first ([C*h, w] x [w, P]), then rows ([P, h] x [h, C*P]).
+    const at::Tensor by_columns =
+        at::matmul(window.reshape({channels * h, x1 - x0}), wx_device[r].slice(1, x0, x1).t());
+    const at::Tensor by_rows = at::matmul(wy_device[r].slice(1, y0, y1),
+                                          by_columns.view({channels, h, bins}).transpose(0, 1).reshape({h, -1}));
+    const at::Tensor pooled = by_rows.view({bins, channels, bins}).transpose(0, 1);  // [C, P, P]
     output[r].copy_(pooled);
   }
   return output;

@@ -1,0 +1,58 @@
+#pragma once
+// The two VQA inference pipelines the speedtest compares, built from one model config so
+// they share the transformer and VQA head and differ only in how the image is embedded:
+//   SOHO:   ResNet on the whole image -> VQA neck -> transformer -> VQA head
+//   region: C4 Faster R-CNN regions -> region embedding -> transformer -> VQA head
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "benchmarks/stage_clock.h"
+#include "soho/model/necks.h"
+#include "soho/proto/config.pb.h"
+
+namespace soho::bench {
+
+// One batch of identical-shape inputs for both pipelines: normalized images padded to a
+// multiple of 32 and a question of `text_length` tokens per image.
+struct PipelineInputs {
+  at::Tensor images;  // [N, 3, padded_h, padded_w]
+  model::ImageGeometry geometry;
+  int64_t image_height = 0;
+  int64_t image_width = 0;
+  at::Tensor input_ids;  // [N, L] int64
+  at::Tensor text_mask;  // [N, L]
+};
+
+PipelineInputs MakeInputs(int64_t batch, int64_t image_height, int64_t image_width, int64_t text_length,
+                          int64_t vocab_size, const at::Device& device);
+
+// The name of the stage that runs the transformer and VQA head; every other stage embeds
+// the image.
+inline constexpr char kTransformerStage[] = "transformer";
+
+class Pipeline {
+ public:
+  virtual ~Pipeline() = default;
+  // Answer logits [N, num_answers]; marks the pipeline's stages on `clock`.
+  virtual at::Tensor Run(const PipelineInputs& inputs, StageClock* clock) = 0;
+};
+
+// `config` is a VQA model config (backbone depth, transformer, head); neck and head kinds
+// are forced to VQA. Models are in eval mode on `device` with random weights.
+std::unique_ptr<Pipeline> MakeSohoPipeline(const proto::ModelConfig& config, const at::Device& device);
+
+struct RegionSettings {
+  // Regions per image: a fixed count (bottom-up attention's "36 per image"), or 0 for the
+  // adaptive 10..100 above the confidence threshold.
+  int64_t num_boxes = 36;
+  int64_t pre_nms_topk = 6000;
+  int64_t post_nms_topk = 300;
+};
+
+std::unique_ptr<Pipeline> MakeRegionPipeline(const proto::ModelConfig& config, const RegionSettings& settings,
+                                             const at::Device& device);
+
+}  // namespace soho::bench
