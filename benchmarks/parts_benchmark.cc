@@ -32,7 +32,6 @@ model::ResNet Backbone(int depth, int last_stage) {
   options.depth = depth;
   options.frozen_stages = 0;
   options.out_stages = {last_stage};
-  options.zero_init_residual = false;
   model::ResNet resnet(options);
   resnet->eval();
   return resnet;

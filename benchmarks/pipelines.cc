@@ -18,8 +18,9 @@ model::ResNetOptions InferenceBackbone(const proto::BackboneConfig& config) {
   model::ResNetOptions options = model::ResNetOptions::FromProto(config);
   options.out_stages = {4};
   options.frozen_stages = 0;
-  // Non-degenerate residual branches, so the activations look like a trained network's.
-  options.zero_init_residual = false;
+  // zero_init_residual stays on (fresh weights as the model makes them): random residual
+  // branches with untrained BatchNorm statistics would grow the activations to inf over
+  // ResNet-101's 33 blocks. The convolutions cost the same either way.
   return options;
 }
 
@@ -38,7 +39,7 @@ class SohoPipeline : public Pipeline {
     }
   }
 
-  at::Tensor Run(const PipelineInputs& inputs, StageClock* clock) override {
+  PipelineOutput Run(const PipelineInputs& inputs, StageClock* clock) override {
     const at::Tensor c5 = backbone_->forward(inputs.images).back();
     MarkStage(clock, "backbone");
     const model::VisualTokens visual = neck_->forward(c5, inputs.geometry);
@@ -46,7 +47,7 @@ class SohoPipeline : public Pipeline {
     const at::Tensor logits =
         head_->forward(language_->forward(inputs.input_ids, inputs.text_mask, visual.tokens, visual.mask));
     MarkStage(clock, kTransformerStage);
-    return logits;
+    return {logits, visual.mask};
   }
 
  private:
@@ -63,9 +64,10 @@ class RegionPipeline : public Pipeline {
     model_->eval();
   }
 
-  at::Tensor Run(const PipelineInputs& inputs, StageClock* clock) override {
-    return model_->forward(inputs.images, inputs.image_height, inputs.image_width, inputs.input_ids,
-                           inputs.text_mask, clock);
+  PipelineOutput Run(const PipelineInputs& inputs, StageClock* clock) override {
+    const region::RegionVqaOutput out = model_->forward(inputs.images, inputs.image_height, inputs.image_width,
+                                                        inputs.input_ids, inputs.text_mask, clock);
+    return {out.logits, out.regions.mask};
   }
 
  private:

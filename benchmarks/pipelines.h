@@ -33,11 +33,16 @@ PipelineInputs MakeInputs(int64_t batch, int64_t image_height, int64_t image_wid
 // the image.
 inline constexpr char kTransformerStage[] = "transformer";
 
+struct PipelineOutput {
+  at::Tensor logits;       // [N, num_answers]
+  at::Tensor visual_mask;  // [N, V]: which of the V visual tokens (grid cells / regions) are real
+};
+
 class Pipeline {
  public:
   virtual ~Pipeline() = default;
-  // Answer logits [N, num_answers]; marks the pipeline's stages on `clock`.
-  virtual at::Tensor Run(const PipelineInputs& inputs, StageClock* clock) = 0;
+  // Answers the questions; marks the pipeline's stages on `clock`.
+  virtual PipelineOutput Run(const PipelineInputs& inputs, StageClock* clock) = 0;
 };
 
 // `config` is a VQA model config (backbone depth, transformer, head); neck and head kinds

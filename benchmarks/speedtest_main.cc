@@ -60,6 +60,8 @@ using Json = nlohmann::ordered_json;
 struct Row {
   std::string name;
   std::unique_ptr<Pipeline> pipeline;
+  // Visual tokens (grid cells or regions) per image the transformer attended to.
+  double visual_tokens = 0;
   // Per batch size: total seconds per run, and seconds per stage per run.
   std::map<int, std::vector<double>> totals;
   std::map<int, std::vector<std::pair<std::string, std::vector<double>>>> stages;
@@ -124,7 +126,19 @@ proto::ModelConfig ConfigFor(int depth) {
   return config;
 }
 
-void Measure(std::vector<Row>& rows, int batch, const at::Device& device) {
+// A run whose numbers went bad (random weights overflowing) or that found nothing to attend
+// to would time a different computation than the real model's; refuse to report it.
+absl::Status CheckOutput(const Row& row, const PipelineOutput& output) {
+  if (!output.logits.isfinite().all().item<bool>()) {
+    return absl::InternalError(absl::StrCat(row.name, ": non-finite answer logits"));
+  }
+  if (output.visual_mask.sum(1).min().item<double>() < 1) {
+    return absl::InternalError(absl::StrCat(row.name, ": an image got no visual tokens"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Measure(std::vector<Row>& rows, int batch, const at::Device& device) {
   const PipelineInputs inputs = MakeInputs(batch, FLAGS_image_height, FLAGS_image_width, FLAGS_text_length,
                                            ConfigFor(FLAGS_depth).transformer().vocab_size(), device);
   StageClock clock(device);
@@ -132,10 +146,14 @@ void Measure(std::vector<Row>& rows, int batch, const at::Device& device) {
     const bool timed = run >= FLAGS_warmup;
     for (Row& row : rows) {
       clock.Start();
-      row.pipeline->Run(inputs, &clock);
+      const PipelineOutput output = row.pipeline->Run(inputs, &clock);
       LOG(INFO) << row.name << " batch " << batch << (timed ? " run " : " warm-up ") << run << ": "
                 << absl::StrFormat("%.3f s", clock.total_seconds());
-      if (!timed) continue;
+      if (!timed) {
+        SOHO_RETURN_IF_ERROR(CheckOutput(row, output));
+        row.visual_tokens = output.visual_mask.sum(1).to(at::kDouble).mean().item<double>();
+        continue;
+      }
       row.totals[batch].push_back(clock.total_seconds());
       auto& stages = row.stages[batch];
       for (const auto& [name, seconds] : clock.stages()) {
@@ -145,6 +163,7 @@ void Measure(std::vector<Row>& rows, int batch, const at::Device& device) {
       }
     }
   }
+  return absl::OkStatus();
 }
 
 // Median seconds of the visual-embedding stages and of the transformer stage, per run.
@@ -166,11 +185,12 @@ Json Report(const Row& row, int batch) {
   Json json;
   json["batch"] = batch;
   json["runs"] = latency.count;
+  json["visual_tokens_per_image"] = row.visual_tokens;
   json["seconds_per_image"] = {{"median", latency.median}, {"p10", latency.p10}, {"p90", latency.p90},
                                {"min", latency.min},       {"max", latency.max}, {"mean", latency.mean}};
   json["images_per_second"] = 1.0 / latency.median;
-  json["visual_embedding_seconds"] = visual;
-  json["transformer_seconds"] = transformer;
+  json["visual_embedding_seconds_per_image"] = visual / batch;
+  json["transformer_seconds_per_image"] = transformer / batch;
   Json stages = Json::object();
   for (const auto& [name, samples] : row.stages.at(batch)) stages[name] = Summarize(samples).median;
   json["stage_median_seconds"] = stages;
@@ -179,17 +199,19 @@ Json Report(const Row& row, int batch) {
 
 void PrintTable(const std::vector<Row>& rows, const std::vector<int>& batches) {
   std::cout << "\n"
-            << absl::StrFormat("%-26s %5s %28s %10s %12s %12s\n", "pipeline", "batch",
+            << absl::StrFormat("%-26s %5s %7s %28s %10s %10s %13s\n", "pipeline", "batch", "tokens",
                                "s/image median [p10, p90]", "images/s", "visual s", "transformer s");
+  // tokens: visual tokens per image; visual s / transformer s: median seconds per image.
   for (const int batch : batches) {
     for (const Row& row : rows) {
       const Json r = Report(row, batch);
       const Json& s = r["seconds_per_image"];
-      std::cout << absl::StrFormat("%-26s %5d %10.3f [%6.3f, %6.3f] %10.2f %12.3f %12.3f\n", row.name, batch,
+      std::cout << absl::StrFormat("%-26s %5d %7.0f %10.3f [%6.3f, %6.3f] %10.2f %10.3f %13.3f\n", row.name,
+                                   batch, row.visual_tokens,
                                    s["median"].get<double>(), s["p10"].get<double>(), s["p90"].get<double>(),
                                    r["images_per_second"].get<double>(),
-                                   r["visual_embedding_seconds"].get<double>(),
-                                   r["transformer_seconds"].get<double>());
+                                   r["visual_embedding_seconds_per_image"].get<double>(),
+                                   r["transformer_seconds_per_image"].get<double>());
     }
   }
   std::cout << "\nStage medians at batch 1 (seconds per run):\n";
@@ -236,7 +258,7 @@ absl::StatusOr<int> Run() {
 
   std::vector<int> batches = {1};
   if (FLAGS_batch > 1) batches.push_back(FLAGS_batch);
-  for (const int batch : batches) Measure(rows, batch, device);
+  for (const int batch : batches) SOHO_RETURN_IF_ERROR(Measure(rows, batch, device));
   PrintTable(rows, batches);
 
   const double soho = Report(rows[0], 1)["seconds_per_image"]["median"].get<double>();

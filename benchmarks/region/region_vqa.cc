@@ -38,16 +38,17 @@ RegionVqaModelImpl::RegionVqaModelImpl(const RegionVqaOptions& options) {
   model::InitBertWeights(*language);
 }
 
-at::Tensor RegionVqaModelImpl::forward(const at::Tensor& images, int64_t image_height, int64_t image_width,
+RegionVqaOutput RegionVqaModelImpl::forward(const at::Tensor& images, int64_t image_height, int64_t image_width,
                                        const at::Tensor& input_ids, const at::Tensor& text_mask,
                                        bench::StageClock* clock) {
-  const RegionFeatures regions = detector->forward(images, image_height, image_width, clock);
+  RegionVqaOutput out;
+  out.regions = detector->forward(images, image_height, image_width, clock);
   const at::Tensor tokens =
-      visual->forward(regions.features, BoxGeometry(regions.boxes, image_height, image_width));
+      visual->forward(out.regions.features, BoxGeometry(out.regions.boxes, image_height, image_width));
   bench::MarkStage(clock, "region_embedding");
-  const at::Tensor logits = head->forward(language->forward(input_ids, text_mask, tokens, regions.mask));
+  out.logits = head->forward(language->forward(input_ids, text_mask, tokens, out.regions.mask));
   bench::MarkStage(clock, "transformer");
-  return logits;
+  return out;
 }
 
 }  // namespace soho::region

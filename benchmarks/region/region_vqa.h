@@ -40,14 +40,19 @@ struct RegionVqaOptions {
   double vqa_dropout = 0.5;
 };
 
+struct RegionVqaOutput {
+  at::Tensor logits;  // [N, num_answers]
+  RegionFeatures regions;
+};
+
 class RegionVqaModelImpl : public torch::nn::Module {
  public:
   explicit RegionVqaModelImpl(const RegionVqaOptions& options);
 
   // images [N, 3, H, W] (image_height x image_width pictures); input_ids, text_mask [N, L].
-  // Returns answer logits [N, num_answers]. Marks the detector's stages, then
+  // Returns the answer logits and the regions they saw. Marks the detector's stages, then
   // region_embedding and transformer (transformer + VQA head) on `clock` when given.
-  at::Tensor forward(const at::Tensor& images, int64_t image_height, int64_t image_width,
+  RegionVqaOutput forward(const at::Tensor& images, int64_t image_height, int64_t image_width,
                      const at::Tensor& input_ids, const at::Tensor& text_mask, bench::StageClock* clock = nullptr);
 
   RegionDetector detector{nullptr};

@@ -64,9 +64,10 @@ TEST(RegionVqaModelTest, FixedRegionCountShapesAndStages) {
 
   bench::StageClock clock(at::kCPU);
   clock.Start();
-  const at::Tensor logits = model->forward(images, 64, 96, ids, text_mask, &clock);
-  EXPECT_EQ(logits.sizes(), (at::IntArrayRef{2, 7}));
-  EXPECT_TRUE(logits.isfinite().all().item<bool>());
+  const RegionVqaOutput out = model->forward(images, 64, 96, ids, text_mask, &clock);
+  EXPECT_EQ(out.logits.sizes(), (at::IntArrayRef{2, 7}));
+  EXPECT_TRUE(out.logits.isfinite().all().item<bool>());
+  EXPECT_TRUE(at::equal(out.regions.mask, regions.mask));
   std::vector<std::string> names;
   for (const auto& [name, seconds] : clock.stages()) {
     names.push_back(name);
