@@ -271,6 +271,21 @@ TEST(NeckTest, MaskedCellsTakeTheMaskEmbeddingAndCarryTheirLabels) {
   ExpectClose(out.tokens[0][cell], expected, 1e-5);
 }
 
+TEST(NeckTest, BatchNormSeamReplacesHowEveryNeckBatchNormIsApplied) {
+  torch::manual_seed(14);
+  PretrainNeck neck(TinyNeck(true));
+  neck->eval();
+  const at::Tensor c5 = at::randn({2, 6, 4, 6});
+  const at::Tensor local = neck->forward(c5, TwoImages()).tokens;
+  int calls = 0;
+  neck->SetBatchNormFn([&calls](torch::nn::BatchNorm2dImpl& bn, const at::Tensor& x) {
+    ++calls;
+    return bn.forward(x);
+  });
+  EXPECT_TRUE(neck->forward(c5, TwoImages()).tokens.equal(local));
+  EXPECT_EQ(calls, 2);  // conv.bn and gate_fc.bn
+}
+
 TEST(NeckTest, EvalModeIsDeterministicWithoutMasking) {
   torch::manual_seed(12);
   PretrainNeck neck(TinyNeck(true));

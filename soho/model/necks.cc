@@ -75,6 +75,11 @@ PretrainNeckImpl::PretrainNeckImpl(const NeckOptions& options,
   ln = register_module("ln", nn::LayerNorm(nn::LayerNormOptions({c}).eps(options.layer_norm_eps)));
 }
 
+void PretrainNeckImpl::SetBatchNormFn(const BatchNormFn& fn) {
+  conv->set_batch_norm_fn(fn);
+  if (gate_fc) gate_fc->set_batch_norm_fn(fn);
+}
+
 VisualTokens PretrainNeckImpl::forward(const at::Tensor& c5, const ImageGeometry& geometry,
                                        int64_t group) {
   const at::Tensor xq = PoolAndProject(c5, group, conv);  // [N, C, h, w]

@@ -66,6 +66,8 @@ class PretrainNeckImpl : public torch::nn::Module {
 
   // Decay ramp of the dictionary's moving averages.
   void SetIteration(int64_t iteration) { vq->SetIteration(iteration); }
+  // SyncBatchNorm seam: how every BatchNorm of the neck is applied (see ConvModule).
+  void SetBatchNormFn(const BatchNormFn& fn);
 
   ConvModule conv{nullptr};
   VisualDictionary vq{nullptr};
@@ -84,6 +86,7 @@ class VqaNeckImpl : public torch::nn::Module {
   explicit VqaNeckImpl(const NeckOptions& options);
   // As PretrainNeck, without dictionary and masking; mvm_labels is left undefined.
   VisualTokens forward(const at::Tensor& c5, const ImageGeometry& geometry, int64_t group = 1);
+  void SetBatchNormFn(const BatchNormFn& fn) { conv->set_batch_norm_fn(fn); }
 
   ConvModule conv{nullptr};
   torch::nn::LayerNorm ln{nullptr};

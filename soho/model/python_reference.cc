@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <iterator>
 #include <sstream>
 #include <vector>
 
@@ -12,6 +11,7 @@
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include "soho/common/logging.h"
+#include "soho/model/torch_file.h"
 
 namespace soho::model::testing {
 
@@ -37,17 +37,18 @@ void SaveTensorMap(const TensorMap& tensors, const std::string& path) {
 }
 
 TensorMap LoadTensorMap(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  CHECK(in.good()) << "cannot read " << path;
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Our reader, not torch::pickle_load, which cannot read one-entry dicts from Python.
+  absl::StatusOr<c10::IValue> root = ReadTorchFile(path);
+  CHECK(root.ok()) << root.status();
   TensorMap tensors;
-  for (const auto& entry : torch::jit::pickle_load(bytes).toGenericDict()) {
+  for (const auto& entry : root->toGenericDict()) {
     tensors[entry.key().toStringRef()] = entry.value().toTensor();
   }
   return tensors;
 }
 
-TensorMap RunPython(const std::string& snippet, const TensorMap& inputs) {
+TensorMap RunPython(const std::string& snippet, const TensorMap& inputs,
+                    const std::vector<std::string>& args) {
   const std::string script_path = TempPath(".py");
   const std::string inputs_path = TempPath(".pt");
   const std::string outputs_path = TempPath(".pt");
@@ -56,15 +57,15 @@ TensorMap RunPython(const std::string& snippet, const TensorMap& inputs) {
     std::ofstream script(script_path);
     script << "import math, sys\nimport torch\nimport torch.nn.functional as F\n"
            << "torch.set_num_threads(1)\n"
-           << "inputs = torch.load(sys.argv[1])\noutputs = {}\n"
+           << "inputs = torch.load(sys.argv[1])\noutputs = {}\nargs = sys.argv[3:]\n"
            << snippet << "\n"
-           // Python pickles a one-entry dict with SETITEM, which LibTorch's unpickler lacks.
-           << "outputs['__python_reference__'] = torch.zeros(())\n"
            << "torch.save(outputs, sys.argv[2])\n";
   }
   SaveTensorMap(inputs, inputs_path);
-  const std::string command = "/usr/bin/python3 " + script_path + " " + inputs_path + " " +
-                              outputs_path + " > " + log_path + " 2>&1";
+  std::string command = "/usr/bin/python3 " + script_path + " " + inputs_path + " " +
+                              outputs_path;
+  for (const std::string& arg : args) command += " '" + arg + "'";
+  command += " > " + log_path + " 2>&1";
   const int rc = std::system(command.c_str());
   if (rc != 0) {
     std::ifstream log(log_path);
@@ -72,9 +73,7 @@ TensorMap RunPython(const std::string& snippet, const TensorMap& inputs) {
     text << log.rdbuf();
     LOG(FATAL) << "python reference failed (" << rc << "):\n" << text.str();
   }
-  TensorMap outputs = LoadTensorMap(outputs_path);
-  outputs.erase("__python_reference__");
-  return outputs;
+  return LoadTensorMap(outputs_path);
 }
 
 }  // namespace soho::model::testing

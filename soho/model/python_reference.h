@@ -3,6 +3,7 @@
 // and returns the tensors it produced, for parity checks against an independent computation.
 #include <map>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
@@ -10,9 +11,11 @@ namespace soho::model::testing {
 
 using TensorMap = std::map<std::string, at::Tensor>;
 
-// The snippet sees `torch`, `F` (torch.nn.functional), `math`, a dict `inputs` and fills the
-// dict `outputs`. CHECK-fails (with Python's stderr) if the script fails.
-TensorMap RunPython(const std::string& snippet, const TensorMap& inputs);
+// The snippet sees `torch`, `F` (torch.nn.functional), `math`, a dict `inputs`, a list of
+// strings `args`, and fills the dict `outputs`. CHECK-fails (with Python's stderr) if the
+// script fails.
+TensorMap RunPython(const std::string& snippet, const TensorMap& inputs,
+                    const std::vector<std::string>& args = {});
 
 // Writes `tensors` as a {name: tensor} dict that Python's torch.load reads.
 void SaveTensorMap(const TensorMap& tensors, const std::string& path);
