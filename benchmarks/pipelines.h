@@ -10,7 +10,7 @@
 #include <string>
 
 #include "benchmarks/stage_clock.h"
-#include "soho/model/necks.h"
+#include "soho/model/soho_model.h"
 #include "soho/proto/config.pb.h"
 
 namespace soho::bench {
@@ -18,12 +18,10 @@ namespace soho::bench {
 // One batch of identical-shape inputs for both pipelines: normalized images padded to a
 // multiple of 32 and a question of `text_length` tokens per image.
 struct PipelineInputs {
-  at::Tensor images;  // [N, 3, padded_h, padded_w]
-  model::ImageGeometry geometry;
+  model::ImageBatch images;  // [N, 3, padded_h, padded_w], each image image_height x image_width
+  model::TextBatch text;     // [N, L]
   int64_t image_height = 0;
   int64_t image_width = 0;
-  at::Tensor input_ids;  // [N, L] int64
-  at::Tensor text_mask;  // [N, L]
 };
 
 PipelineInputs MakeInputs(int64_t batch, int64_t image_height, int64_t image_width, int64_t text_length,
@@ -45,9 +43,13 @@ class Pipeline {
   virtual PipelineOutput Run(const PipelineInputs& inputs, StageClock* clock) = 0;
 };
 
-// `config` is a VQA model config (backbone depth, transformer, head); neck and head kinds
-// are forced to VQA. Models are in eval mode on `device` with random weights.
-std::unique_ptr<Pipeline> MakeSohoPipeline(const proto::ModelConfig& config, const at::Device& device);
+// The VQA model config of both pipelines: the defaults (BERT-base width, 3129 answers) with
+// a ResNet of `depth` and `layers` transformer layers.
+proto::ModelConfig SpeedtestModelConfig(int depth, int layers);
+
+// Runs `model` stage by stage (backbone, neck, transformer + head: what
+// SohoVqaModel::forward computes). The model is moved to `device` and put in eval mode.
+std::unique_ptr<Pipeline> MakeSohoPipeline(model::SohoVqaModel model, const at::Device& device);
 
 struct RegionSettings {
   // Regions per image: a fixed count (bottom-up attention's "36 per image"), or 0 for the
@@ -57,6 +59,8 @@ struct RegionSettings {
   int64_t post_nms_topk = 300;
 };
 
+// The region-based pipeline with `config`'s backbone depth, transformer and VQA head, random
+// weights, in eval mode on `device`.
 std::unique_ptr<Pipeline> MakeRegionPipeline(const proto::ModelConfig& config, const RegionSettings& settings,
                                              const at::Device& device);
 

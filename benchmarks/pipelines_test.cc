@@ -10,16 +10,15 @@
 #include <vector>
 
 #include "benchmarks/stage_clock.h"
+#include "soho/model/soho_model.h"
 
 namespace soho::bench {
 namespace {
 
 proto::ModelConfig TinyConfig() {
-  proto::ModelConfig config;
-  config.mutable_backbone()->set_depth(18);
+  proto::ModelConfig config = SpeedtestModelConfig(/*depth=*/18, /*layers=*/1);
   config.mutable_neck()->set_out_channels(32);
   proto::TransformerConfig& transformer = *config.mutable_transformer();
-  transformer.set_num_layers(1);
   transformer.set_hidden_size(32);
   transformer.set_num_heads(2);
   transformer.set_intermediate_size(64);
@@ -35,16 +34,25 @@ std::vector<std::string> StageNames(const StageClock& clock) {
   return names;
 }
 
+TEST(SpeedtestModelConfigTest, VqaModelOfTheGivenDepthAndLayers) {
+  const proto::ModelConfig config = SpeedtestModelConfig(101, 12);
+  EXPECT_EQ(config.backbone().depth(), 101);
+  EXPECT_EQ(config.transformer().num_layers(), 12);
+  EXPECT_EQ(config.transformer().hidden_size(), 768);
+  EXPECT_EQ(config.neck().kind(), proto::NeckConfig::VQA);
+  EXPECT_EQ(config.head().kind(), proto::HeadConfig::VQA);
+  EXPECT_EQ(config.head().num_answers(), 3129);
+}
+
 TEST(MakeInputsTest, PaddedImagesAndQuestions) {
   const PipelineInputs inputs = MakeInputs(2, 70, 100, 6, 40, at::kCPU);
-  EXPECT_EQ(inputs.images.sizes(), (at::IntArrayRef{2, 3, 96, 128}));  // padded to multiples of 32
-  EXPECT_EQ(inputs.geometry.padded_h, 96);
-  EXPECT_EQ(inputs.geometry.padded_w, 128);
-  EXPECT_TRUE(at::equal(inputs.geometry.valid_hw, at::tensor(std::vector<int64_t>{70, 100, 70, 100}).view({2, 2})));
-  EXPECT_TRUE(inputs.images.narrow(2, 70, 26).eq(0).all().item<bool>());
-  EXPECT_TRUE(inputs.images.narrow(3, 100, 28).eq(0).all().item<bool>());
-  EXPECT_EQ(inputs.input_ids.sizes(), (at::IntArrayRef{2, 6}));
-  EXPECT_TRUE(inputs.input_ids.ge(1).logical_and(inputs.input_ids.lt(40)).all().item<bool>());
+  const at::Tensor& images = inputs.images.images;
+  EXPECT_EQ(images.sizes(), (at::IntArrayRef{2, 3, 96, 128}));  // padded to multiples of 32
+  EXPECT_TRUE(at::equal(inputs.images.valid_hw, at::tensor(std::vector<int64_t>{70, 100, 70, 100}).view({2, 2})));
+  EXPECT_TRUE(images.narrow(2, 70, 26).eq(0).all().item<bool>());
+  EXPECT_TRUE(images.narrow(3, 100, 28).eq(0).all().item<bool>());
+  EXPECT_EQ(inputs.text.input_ids.sizes(), (at::IntArrayRef{2, 6}));
+  EXPECT_TRUE(inputs.text.input_ids.ge(1).logical_and(inputs.text.input_ids.lt(40)).all().item<bool>());
 }
 
 TEST(PipelinesTest, SameInputsSameAnswerShapeSeparatedStages) {
@@ -53,10 +61,13 @@ TEST(PipelinesTest, SameInputsSameAnswerShapeSeparatedStages) {
   const PipelineInputs inputs = MakeInputs(2, 64, 96, 5, 40, at::kCPU);
   StageClock clock(at::kCPU);
 
-  const auto soho = MakeSohoPipeline(TinyConfig(), at::kCPU);
+  model::SohoVqaModel model(TinyConfig());
+  const auto soho = MakeSohoPipeline(model, at::kCPU);
   clock.Start();
   const PipelineOutput soho_out = soho->Run(inputs, &clock);
   EXPECT_EQ(soho_out.logits.sizes(), (at::IntArrayRef{2, 9}));
+  // Stage by stage, the pipeline computes what the model's forward computes.
+  EXPECT_TRUE(at::allclose(soho_out.logits, model->forward(inputs.images, inputs.text)));
   // 64 x 96 -> C5 2 x 3 -> 2x2 max-pool -> 1 grid cell per image.
   EXPECT_EQ(soho_out.visual_mask.sizes(), (at::IntArrayRef{2, 1}));
   EXPECT_EQ(StageNames(clock), (std::vector<std::string>{"backbone", "neck", kTransformerStage}));

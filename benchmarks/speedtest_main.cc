@@ -46,7 +46,7 @@ DEFINE_int32(batch, 2, "Batch size of the throughput measurement (latency is alw
 DEFINE_string(device, "cpu", "cpu, cuda or cuda:N.");
 DEFINE_int32(threads, 0, "Intra-op CPU threads for both pipelines; 0: one per hardware thread.");
 DEFINE_int32(warmup, 1, "Untimed runs of each pipeline before measuring, per batch size.");
-DEFINE_int32(iterations, 3, "Timed runs of each pipeline per batch size.");
+DEFINE_int32(iterations, 2, "Timed runs of each pipeline per batch size.");
 DEFINE_int32(num_boxes, 36, "Regions per image of the region-based pipeline; 0: adaptive 10..100.");
 DEFINE_int32(text_length, 16, "Question tokens per image.");
 DEFINE_string(output, "", "Write the JSON report here.");
@@ -119,13 +119,6 @@ Json Environment(const at::Device& device) {
   return env;
 }
 
-proto::ModelConfig ConfigFor(int depth) {
-  proto::ModelConfig config;
-  config.mutable_backbone()->set_depth(depth);
-  config.mutable_transformer()->set_num_layers(FLAGS_layers);
-  return config;
-}
-
 // A run whose numbers went bad (random weights overflowing) or that found nothing to attend
 // to would time a different computation than the real model's; refuse to report it.
 absl::Status CheckOutput(const Row& row, const PipelineOutput& output) {
@@ -139,8 +132,9 @@ absl::Status CheckOutput(const Row& row, const PipelineOutput& output) {
 }
 
 absl::Status Measure(std::vector<Row>& rows, int batch, const at::Device& device) {
-  const PipelineInputs inputs = MakeInputs(batch, FLAGS_image_height, FLAGS_image_width, FLAGS_text_length,
-                                           ConfigFor(FLAGS_depth).transformer().vocab_size(), device);
+  const int64_t vocab_size = SpeedtestModelConfig(FLAGS_depth, FLAGS_layers).transformer().vocab_size();
+  const PipelineInputs inputs =
+      MakeInputs(batch, FLAGS_image_height, FLAGS_image_width, FLAGS_text_length, vocab_size, device);
   StageClock clock(device);
   for (int run = 0; run < FLAGS_warmup + FLAGS_iterations; ++run) {
     const bool timed = run >= FLAGS_warmup;
@@ -245,15 +239,19 @@ absl::StatusOr<int> Run() {
 
   const std::string layers = absl::StrCat(FLAGS_layers, "L");
   std::vector<Row> rows;
-  rows.push_back({absl::StrCat("SOHO R", FLAGS_depth, " ", layers), MakeSohoPipeline(ConfigFor(FLAGS_depth), device)});
+  auto soho_row = [&](int depth) {
+    return Row{absl::StrCat("SOHO R", depth, " ", layers),
+               MakeSohoPipeline(model::SohoVqaModel(SpeedtestModelConfig(depth, FLAGS_layers)), device)};
+  };
+  rows.push_back(soho_row(FLAGS_depth));
   RegionSettings region;
   region.num_boxes = FLAGS_num_boxes;
   rows.push_back({absl::StrCat("region R", FLAGS_depth, " ", layers, " ",
                                FLAGS_num_boxes > 0 ? absl::StrCat(FLAGS_num_boxes) : "10-100", " boxes"),
-                  MakeRegionPipeline(ConfigFor(FLAGS_depth), region, device)});
+                  MakeRegionPipeline(SpeedtestModelConfig(FLAGS_depth, FLAGS_layers), region, device)});
   for (const int depth : extra_depths) {
     if (depth == FLAGS_depth) continue;
-    rows.push_back({absl::StrCat("SOHO R", depth, " ", layers), MakeSohoPipeline(ConfigFor(depth), device)});
+    rows.push_back(soho_row(depth));
   }
 
   std::vector<int> batches = {1};
