@@ -259,9 +259,10 @@ at::Tensor ReferenceRoiAlign(const at::Tensor& features, const at::Tensor& rois,
 TEST(RoiAlignTest, MatchesThePerSampleLoop) {
   at::manual_seed(2);
   const at::Tensor features = at::randn({2, 3, 9, 12});
-  // Boxes of a 144 x 192 image (stride 16), some reaching past the border.
-  const at::Tensor boxes = RandomBoxes(20, 170, 90) - 10;
-  const at::Tensor batch_index = at::arange(20, at::kFloat).remainder(2).unsqueeze(1);
+  // Boxes of a 144 x 192 image (stride 16), some reaching past the border; more than one
+  // group of RoIs (groups hold at most 64).
+  const at::Tensor boxes = RandomBoxes(150, 170, 90) - 10;
+  const at::Tensor batch_index = at::arange(150, at::kFloat).remainder(2).unsqueeze(1);
   const at::Tensor rois = at::cat({batch_index, boxes}, 1);
   for (const bool aligned : {true, false}) {
     for (const int64_t sampling : {0, 2}) {

@@ -73,27 +73,70 @@ at::Tensor RoiAlign(const at::Tensor& features, const at::Tensor& rois, const Ro
   const int64_t num_rois = host_rois.size(0);
   const at::Tensor wy = RoiAlignAxisWeights(host_rois.select(1, 2), host_rois.select(1, 4), height, options);
   const at::Tensor wx = RoiAlignAxisWeights(host_rois.select(1, 1), host_rois.select(1, 3), width, options);
-  const at::Tensor wy_device = wy.to(features.options());
-  const at::Tensor wx_device = wx.to(features.options());
 
-  at::Tensor output = at::zeros({num_rois, channels, bins, bins}, features.options());
+  struct Window {
+    int64_t roi, image, y0, h, x0, w;
+  };
+  std::vector<Window> windows;
   for (int64_t r = 0; r < num_rois; ++r) {
     const auto [y0, y1] = NonZeroSpan(wy.data_ptr<float>() + r * bins * height, bins, height);
     const auto [x0, x1] = NonZeroSpan(wx.data_ptr<float>() + r * bins * width, bins, width);
-    if (y0 >= y1 || x0 >= x1) continue;  // entirely outside the map
-    const int64_t image = static_cast<int64_t>(host_rois.data_ptr<double>()[r * 5]);
-    const int64_t h = y1 - y0;
-    const at::Tensor window = features[image].slice(1, y0, y1).slice(2, x0, x1);  // [C, h, w]
-    // Two plain matrix products with a long dimension (BLAS-friendly), rather than C tiny
-    // ones: columns first ([C*h, w] x [w, P]), then rows ([P, h] x [h, C*P]).
-    const at::Tensor by_columns =
-        at::matmul(window.reshape({channels * h, x1 - x0}), wx_device[r].slice(1, x0, x1).t());
-    const at::Tensor by_rows = at::matmul(wy_device[r].slice(1, y0, y1),
-                                          by_columns.view({channels, h, bins}).transpose(0, 1).reshape({h, -1}));
-    const at::Tensor pooled = by_rows.view({bins, channels, bins}).transpose(0, 1);  // [C, P, P]
-    output[r].copy_(pooled);
+    if (y0 >= y1 || x0 >= x1) continue;  // entirely outside the map: stays 0
+    windows.push_back({r, static_cast<int64_t>(host_rois.data_ptr<double>()[r * 5]), y0, y1 - y0, x0, x1 - x0});
   }
-  return output;
+  // Similar sizes together, so that padding each group to its largest window wastes little.
+  std::sort(windows.begin(), windows.end(), [](const Window& a, const Window& b) { return a.h * a.w < b.h * b.w; });
+
+  // Channels last: a window's cells are then rows of C contiguous values.
+  const at::Tensor cells = features.permute({0, 2, 3, 1}).contiguous();  // [N, H, W, C]
+  const at::TensorOptions index_options = at::TensorOptions(features.device()).dtype(at::kLong);
+  // Written channels last ([R, P, P, C] rows, whole rows per RoI) and returned as a
+  // channels-last [R, C, P, P] view: no transposing copy, and the res5 convolutions that
+  // consume it take that layout directly.
+  at::Tensor output = at::zeros({num_rois, bins, bins, channels}, features.options());
+  // Groups of RoIs are pooled together with batched matrix products; a group is capped so
+  // its gathered windows stay under ~128 MB.
+  constexpr int64_t kGroupElements = int64_t{1} << 25;
+  constexpr size_t kGroupRois = 64;
+  for (size_t begin = 0; begin < windows.size();) {
+    size_t end = begin;
+    int64_t h = 0, w = 0;
+    while (end < windows.size() && end - begin < kGroupRois) {
+      const int64_t next_h = std::max(h, windows[end].h), next_w = std::max(w, windows[end].w);
+      if (end > begin && static_cast<int64_t>(end - begin + 1) * next_h * next_w * channels > kGroupElements) break;
+      h = next_h;
+      w = next_w;
+      ++end;
+    }
+    const int64_t count = static_cast<int64_t>(end - begin);
+    std::vector<int64_t> ids, images, row_starts, col_starts;
+    std::vector<at::Tensor> row_weights, col_weights;
+    for (size_t i = begin; i < end; ++i) {
+      const Window& win = windows[i];
+      // The padded window, shifted back inside the map where it would overhang; the
+      // weights are 0 on the cells it adds.
+      const int64_t ys = std::min(win.y0, height - h);
+      const int64_t xs = std::min(win.x0, width - w);
+      ids.push_back(win.roi);
+      images.push_back(win.image);
+      row_starts.push_back(ys);
+      col_starts.push_back(xs);
+      row_weights.push_back(wy[win.roi].slice(1, ys, ys + h));
+      col_weights.push_back(wx[win.roi].slice(1, xs, xs + w));
+    }
+    const at::Tensor rows = at::tensor(row_starts, index_options).view({count, 1}) + at::arange(h, index_options);
+    const at::Tensor cols = at::tensor(col_starts, index_options).view({count, 1}) + at::arange(w, index_options);
+    const at::Tensor image = at::tensor(images, index_options).view({count, 1, 1});
+    const at::Tensor gathered = cells.index({image, rows.view({count, h, 1}), cols.view({count, 1, w})});  // [G,h,w,C]
+    const at::Tensor wy_group = at::stack(row_weights).to(features.options());  // [G, P, h]
+    const at::Tensor wx_group = at::stack(col_weights).to(features.options());  // [G, P, w]
+    // Columns: [P, w] x [w, C] per window row -> [G, h, P, C]; rows: [P, h] x [h, P*C].
+    const at::Tensor by_columns = at::matmul(wx_group.unsqueeze(1), gathered);
+    const at::Tensor by_rows = at::bmm(wy_group, by_columns.reshape({count, h, bins * channels}));
+    output.index_copy_(0, at::tensor(ids, index_options), by_rows.view({count, bins, bins, channels}));
+    begin = end;
+  }
+  return output.permute({0, 3, 1, 2});
 }
 
 }  // namespace soho::region

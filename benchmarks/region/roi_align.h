@@ -31,7 +31,8 @@ struct RoiAlignOptions {
   bool aligned = true;
 };
 
-// features [N, C, H, W]; rois [R, 5] (batch index, x1, y1, x2, y2). Returns [R, C, P, P].
+// features [N, C, H, W]; rois [R, 5] (batch index, x1, y1, x2, y2). Returns [R, C, P, P]
+// in channels-last memory format.
 at::Tensor RoiAlign(const at::Tensor& features, const at::Tensor& rois, const RoiAlignOptions& options);
 
 // The separable interpolation weights of one axis for every RoI: [R, P, size] where `size`
