@@ -15,7 +15,7 @@ namespace soho::region {
 // exactly the first max_keep boxes of a full NMS. `block` is the number of boxes whose
 // overlaps are computed per host round trip.
 at::Tensor Nms(const at::Tensor& boxes, const at::Tensor& scores, double iou_threshold, int64_t max_keep = 0,
-               int64_t block = 512);
+               int64_t block = 128);
 
 // Bottom-up attention's per-class NMS for feature extraction: for every class c (a column
 // of `class_scores` [R, C]), greedy NMS of all R boxes by that class's scores; a box kept for
