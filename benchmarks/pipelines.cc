@@ -1,0 +1,103 @@
+#include "benchmarks/pipelines.h"
+
+#include <vector>
+
+#include "benchmarks/region/region_vqa.h"
+#include "soho/model/bert.h"
+
+namespace soho::bench {
+namespace {
+
+class SohoPipeline : public Pipeline {
+ public:
+  SohoPipeline(model::SohoVqaModel model, const at::Device& device) : model_(std::move(model)) {
+    model_->to(device);
+    model_->eval();
+  }
+
+  PipelineOutput Run(const PipelineInputs& inputs, StageClock* clock) override {
+    const at::Tensor& images = inputs.images.images;
+    const at::Tensor c5 = model_->backbone->forward(images).back();
+    MarkStage(clock, "backbone");
+    const model::ImageGeometry geometry{inputs.images.valid_hw, images.size(2), images.size(3)};
+    const model::VisualTokens visual = model_->neck->forward(c5, geometry);
+    MarkStage(clock, "neck");
+    const at::Tensor logits = model_->head->forward(
+        model_->language->forward(inputs.text.input_ids, inputs.text.attention_mask, visual.tokens, visual.mask));
+    MarkStage(clock, kTransformerStage);
+    return {logits, visual.mask};
+  }
+
+ private:
+  model::SohoVqaModel model_;
+};
+
+class RegionPipeline : public Pipeline {
+ public:
+  RegionPipeline(const region::RegionVqaOptions& options, const at::Device& device) : model_(options) {
+    model_->to(device);
+    model_->eval();
+  }
+
+  PipelineOutput Run(const PipelineInputs& inputs, StageClock* clock) override {
+    const region::RegionVqaOutput out =
+        model_->forward(inputs.images.images, inputs.image_height, inputs.image_width, inputs.text.input_ids,
+                        inputs.text.attention_mask, clock);
+    return {out.logits, out.regions.mask};
+  }
+
+ private:
+  region::RegionVqaModel model_;
+};
+
+}  // namespace
+
+PipelineInputs MakeInputs(int64_t batch, int64_t image_height, int64_t image_width, int64_t text_length,
+                          int64_t vocab_size, const at::Device& device) {
+  constexpr int64_t kSizeDivisor = 32;
+  const int64_t padded_h = (image_height + kSizeDivisor - 1) / kSizeDivisor * kSizeDivisor;
+  const int64_t padded_w = (image_width + kSizeDivisor - 1) / kSizeDivisor * kSizeDivisor;
+  PipelineInputs inputs;
+  inputs.image_height = image_height;
+  inputs.image_width = image_width;
+  // A normalized image (zero mean, unit variance) with zero padding, as after the transforms.
+  inputs.images.images = at::zeros({batch, 3, padded_h, padded_w}, device);
+  inputs.images.images.narrow(2, 0, image_height).narrow(3, 0, image_width).normal_();
+  inputs.images.valid_hw = at::tensor(std::vector<int64_t>{image_height, image_width}).repeat({batch, 1}).to(device);
+  const at::TensorOptions ids = at::TensorOptions(device).dtype(at::kLong);
+  inputs.text.input_ids = at::randint(1, vocab_size, {batch, text_length}, ids);
+  inputs.text.attention_mask = at::ones({batch, text_length}, ids);
+  return inputs;
+}
+
+proto::ModelConfig SpeedtestModelConfig(int depth, int layers) {
+  proto::ModelConfig config;
+  config.mutable_backbone()->set_depth(depth);
+  config.mutable_neck()->set_kind(proto::NeckConfig::VQA);
+  config.mutable_transformer()->set_num_layers(layers);
+  config.mutable_head()->set_kind(proto::HeadConfig::VQA);
+  return config;
+}
+
+std::unique_ptr<Pipeline> MakeSohoPipeline(model::SohoVqaModel model, const at::Device& device) {
+  return std::make_unique<SohoPipeline>(std::move(model), device);
+}
+
+std::unique_ptr<Pipeline> MakeRegionPipeline(const proto::ModelConfig& config, const RegionSettings& settings,
+                                             const at::Device& device) {
+  region::RegionVqaOptions options;
+  options.detector.backbone_depth = config.backbone().depth();
+  options.detector.rpn.pre_nms_topk = settings.pre_nms_topk;
+  options.detector.rpn.post_nms_topk = settings.post_nms_topk;
+  if (settings.num_boxes > 0) {
+    options.detector.min_boxes = settings.num_boxes;
+    options.detector.max_boxes = settings.num_boxes;
+  }
+  options.transformer = model::BertOptions::FromProto(config.transformer());
+  options.vqa_hidden_size = config.head().vqa_hidden_size();
+  options.num_answers = config.head().num_answers();
+  options.vqa_dropout = config.head().vqa_dropout();
+  return std::make_unique<RegionPipeline>(options, device);
+}
+
+}  // namespace soho::bench
