@@ -10,28 +10,18 @@
 
 #include "soho/losses/losses.h"
 #include "soho/model/soho_model.h"
+#include "soho/model/tiny_model_config.h"
 #include "soho/model/weights.h"
 
 namespace soho::model {
 namespace {
 
+// The shared tiny config, with a frozen stem, every sample MVM-masked and a weighted MLM loss.
 proto::ModelConfig TinyConfig(proto::NeckConfig::Kind neck_kind) {
-  proto::ModelConfig config;
+  proto::ModelConfig config = TinyModelConfig(neck_kind);
   config.mutable_backbone()->set_depth(18);
   config.mutable_backbone()->set_frozen_stages(1);
-  config.mutable_neck()->set_kind(neck_kind);
-  config.mutable_neck()->set_out_channels(32);
-  config.mutable_neck()->set_dict_size(8);
   config.mutable_neck()->set_mask_prob(1.0);
-  auto* transformer = config.mutable_transformer();
-  transformer->set_num_layers(1);
-  transformer->set_hidden_size(32);
-  transformer->set_num_heads(4);
-  transformer->set_intermediate_size(64);
-  transformer->set_vocab_size(40);
-  transformer->set_max_position_embeddings(16);
-  config.mutable_head()->set_num_answers(6);
-  config.mutable_head()->set_vqa_hidden_size(48);
   config.mutable_head()->set_mlm_weight(0.5);
   return config;
 }

@@ -13,6 +13,7 @@
 #include "soho/model/python_reference.h"
 #include "soho/model/resnet.h"
 #include "soho/model/soho_model.h"
+#include "soho/model/tiny_model_config.h"
 #include "soho/model/torch_file.h"
 #include "soho/model/weights.h"
 
@@ -23,28 +24,11 @@ using testing::RunPython;
 using testing::TempPath;
 using testing::TensorMap;
 
-proto::ModelConfig TinyConfig(proto::NeckConfig::Kind neck_kind) {
-  proto::ModelConfig config;
-  config.mutable_neck()->set_kind(neck_kind);
-  config.mutable_neck()->set_out_channels(32);
-  config.mutable_neck()->set_dict_size(8);
-  auto* transformer = config.mutable_transformer();
-  transformer->set_num_layers(1);
-  transformer->set_hidden_size(32);
-  transformer->set_num_heads(4);
-  transformer->set_intermediate_size(64);
-  transformer->set_vocab_size(40);
-  transformer->set_max_position_embeddings(16);
-  config.mutable_head()->set_num_answers(6);
-  config.mutable_head()->set_vqa_hidden_size(48);
-  return config;
-}
-
 // ------------------------------------------------------------------ weights and interop
 
 TEST(WeightsTest, OurCheckpointLoadsInPythonAndPythonsLoadsHereWithAReport) {
   torch::manual_seed(25);
-  SohoPretrainModel model(TinyConfig(proto::NeckConfig::PRETRAIN_GATE));
+  SohoPretrainModel model(TinyModelConfig(proto::NeckConfig::PRETRAIN_GATE));
   const auto tied = model->tied_weights();
   const StateDict state = CollectStateDict(*model, tied);
   const std::string ours = TempPath(".pth");
@@ -83,7 +67,7 @@ torch.save({'meta': {'epoch': 40, 'config': 'x'}, 'state_dict': new}, args[1])
   EXPECT_TRUE(python.at("tied_equal").item<bool>());
   EXPECT_TRUE(python.at("embed").equal(model->neck->vq->embed));
 
-  SohoPretrainModel fresh(TinyConfig(proto::NeckConfig::PRETRAIN_GATE));
+  SohoPretrainModel fresh(TinyModelConfig(proto::NeckConfig::PRETRAIN_GATE));
   auto report = LoadWeightsFile(*fresh, theirs, tied);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->missing, std::vector<std::string>{"head.match_class.weight"});
@@ -111,7 +95,7 @@ torch.save({'bert.embeddings.word_embeddings.weight': torch.full((40, 32), 0.125
             'bert.pooler.dense.bias': torch.zeros(32), 'cls.predictions.bias': torch.zeros(40)}, args[1])
 )",
             {}, {resnet, bert});
-  SohoVqaModel model(TinyConfig(proto::NeckConfig::VQA));
+  SohoVqaModel model(TinyModelConfig(proto::NeckConfig::VQA));
   auto from_resnet = LoadWeightsFile(*model, resnet);
   ASSERT_TRUE(from_resnet.ok()) << from_resnet.status();
   EXPECT_EQ(from_resnet->loaded, (std::vector<std::string>{"backbone.conv1.weight", "backbone.bn1.running_mean"}));
