@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -31,6 +30,7 @@
 #include "benchmarks/stage_clock.h"
 #include "gflags/gflags.h"
 #include "nlohmann/json.hpp"
+#include "soho/common/file_util.h"
 #include "soho/common/logging.h"
 #include "soho/common/status_macros.h"
 #include "tools/cli.h"
@@ -293,9 +293,7 @@ absl::StatusOr<int> Run() {
     report["speedup"] = speedups;
     report["claim"] = {{"ratio", check.ratio},     {"min_ratio", check.min_ratio}, {"applies", check.applies},
                        {"passed", check.passed},   {"verdict", check.verdict}};
-    std::ofstream out(FLAGS_output);
-    out << report.dump(2) << "\n";
-    if (!out) return absl::UnavailableError(absl::StrCat("cannot write --output=", FLAGS_output));
+    SOHO_RETURN_IF_ERROR(WriteFileAtomically(FLAGS_output, report.dump(2) + "\n"));
     std::cout << "report: " << FLAGS_output << "\n";
   }
   return ExitCodeFor(check);

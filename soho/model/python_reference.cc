@@ -3,13 +3,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <ATen/core/Dict.h>
 #include <torch/csrc/jit/serialization/pickle.h>
 
+#include "soho/common/file_util.h"
 #include "soho/common/logging.h"
 #include "soho/model/torch_file.h"
 
@@ -31,9 +30,8 @@ void SaveTensorMap(const TensorMap& tensors, const std::string& path) {
   c10::Dict<std::string, at::Tensor> dict;
   for (const auto& [name, tensor] : tensors) dict.insert(name, tensor);
   const std::vector<char> bytes = torch::jit::pickle_save(dict);
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  CHECK(out.good()) << "cannot write " << path;
+  const absl::Status written = WriteFileAtomically(path, absl::string_view(bytes.data(), bytes.size()));
+  CHECK(written.ok()) << written;
 }
 
 TensorMap LoadTensorMap(const std::string& path) {
@@ -53,14 +51,12 @@ TensorMap RunPython(const std::string& snippet, const TensorMap& inputs,
   const std::string inputs_path = TempPath(".pt");
   const std::string outputs_path = TempPath(".pt");
   const std::string log_path = TempPath(".log");
-  {
-    std::ofstream script(script_path);
-    script << "import math, sys\nimport torch\nimport torch.nn.functional as F\n"
-           << "torch.set_num_threads(1)\n"
-           << "inputs = torch.load(sys.argv[1])\noutputs = {}\nargs = sys.argv[3:]\n"
-           << snippet << "\n"
-           << "torch.save(outputs, sys.argv[2])\n";
-  }
+  const absl::Status script_written = WriteFileAtomically(
+      script_path, "import math, sys\nimport torch\nimport torch.nn.functional as F\n"
+                   "torch.set_num_threads(1)\n"
+                   "inputs = torch.load(sys.argv[1])\noutputs = {}\nargs = sys.argv[3:]\n" +
+                       snippet + "\ntorch.save(outputs, sys.argv[2])\n");
+  CHECK(script_written.ok()) << script_written;
   SaveTensorMap(inputs, inputs_path);
   std::string command = "/usr/bin/python3 " + script_path + " " + inputs_path + " " +
                               outputs_path;
@@ -68,10 +64,8 @@ TensorMap RunPython(const std::string& snippet, const TensorMap& inputs,
   command += " > " + log_path + " 2>&1";
   const int rc = std::system(command.c_str());
   if (rc != 0) {
-    std::ifstream log(log_path);
-    std::stringstream text;
-    text << log.rdbuf();
-    LOG(FATAL) << "python reference failed (" << rc << "):\n" << text.str();
+    const absl::StatusOr<std::string> log = ReadFileToString(log_path);
+    LOG(FATAL) << "python reference failed (" << rc << "):\n" << (log.ok() ? *log : log.status().ToString());
   }
   return LoadTensorMap(outputs_path);
 }
