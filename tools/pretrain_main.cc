@@ -1,16 +1,21 @@
 // soho pretrain: masked language modelling + masked visual modelling + image-text matching.
-#include "absl/status/status.h"
 #include "tools/cli.h"
+#include "tools/train_command.h"
 
 int main(int argc, char** argv) {
+  soho::cli::AcceptBareResumeFlag(argc, argv);
   soho::cli::Init(&argc, &argv,
                   "Pre-trains SOHO (MLM + MVM + ITM) from a run config.\n\n"
+                  "  # the tiny config on the synthetic world (bazel run //tools:prepare -- synthetic first):\n"
                   "  bazel run //tools:pretrain -- --config=configs/tiny/pretrain.pbtxt\n"
+                  "  # continue an interrupted run where it stopped:\n"
+                  "  bazel run //tools:pretrain -- --config=configs/tiny/pretrain.pbtxt --resume\n"
+                  "  # the released res18 setting, with overrides:\n"
                   "  bazel run //tools:pretrain -- --config=configs/pretrain/soho_res18_pre.pbtxt "
-                  "--set=runtime.resume_from=work_dirs/soho_res18_pre/latest.pt");
+                  "--work_dir=work_dirs/res18 --set=runtime.precision=BF16,data.batch_size=4\n\n"
+                  "Writes <work_dir>/epoch_N.pt, iter_N.pt, latest.pt, metrics.jsonl, tf_logs/ (TensorBoard) and "
+                  "config.pbtxt. SIGINT/SIGTERM save a checkpoint and exit.");
   auto config = soho::cli::LoadConfigFromFlags();
   if (!config.ok()) return soho::cli::Report(config.status());
-  if (soho::cli::DryRun()) return soho::cli::PrintDryRun(*config);
-  return soho::cli::Report(absl::UnimplementedError(
-      "pre-training is not implemented yet: the trainer has not landed (only --dry_run works)"));
+  return soho::cli::RunTraining(*std::move(config), soho::cli::TrainKind::kPretrain);
 }

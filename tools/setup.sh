@@ -21,6 +21,7 @@ PACKAGES=(
   nlohmann-json3-dev         # JSON annotations
   libzip-dev                 # images stored in zip archives (as the reference reads them)
   python3-torch              # checkpoint interop tests against PyTorch (Debian's python3)
+  python3-crc32c python3-protobuf  # independent TensorBoard event-file reader in tests
   ca-certificates
 )
 

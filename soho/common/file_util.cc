@@ -1,5 +1,6 @@
 #include "soho/common/file_util.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,30 +28,50 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   return out.str();
 }
 
+namespace {
+
+// fsync(2) of an open path (a file, or a folder so that a rename in it is durable).
+bool SyncPath(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents) {
   const fs::path target(path);
   if (target.has_parent_path()) {
     if (absl::Status s = CreateDirectories(target.parent_path().string()); !s.ok()) return s;
   }
   const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return absl::PermissionDeniedError(
-          absl::StrCat(tmp, ": cannot create (", std::strerror(errno), ")"));
-    }
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      return absl::DataLossError(absl::StrCat(tmp, ": write failed (disk full?)"));
-    }
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::PermissionDeniedError(absl::StrCat(tmp, ": cannot create (", std::strerror(errno), ")"));
+  }
+  size_t written = 0;
+  while (written < contents.size()) {
+    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  // Data on disk before the rename: a crash right after it must not expose an empty file.
+  const bool synced = written == contents.size() && ::fsync(fd) == 0;
+  const std::string err = std::strerror(errno);
+  ::close(fd);
+  if (!synced) {
+    std::remove(tmp.c_str());
+    return absl::DataLossError(absl::StrCat(tmp, ": write failed (", err, "; disk full?)"));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string err = std::strerror(errno);
+    const std::string rename_err = std::strerror(errno);
     std::remove(tmp.c_str());
-    return absl::InternalError(absl::StrCat("rename ", tmp, " -> ", path, ": ", err));
+    return absl::InternalError(absl::StrCat("rename ", tmp, " -> ", path, ": ", rename_err));
   }
+  SyncPath(target.has_parent_path() ? target.parent_path().string() : ".", O_RDONLY | O_DIRECTORY);
   return absl::OkStatus();
 }
 

@@ -11,7 +11,8 @@ namespace soho {
 
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
-// Writes `contents` to `path` via `path.tmp.<pid>` + rename(2); creates parent folders.
+// Writes `contents` to `path` via `path.tmp.<pid>`, fsync(2) and rename(2), so that a crash
+// at any instant leaves either the old file or the complete new one; creates parent folders.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
 
 bool PathExists(const std::string& path);

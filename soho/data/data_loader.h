@@ -17,11 +17,14 @@
 //   }
 //
 // Determinism: batch k is dataset.LoadBatch(batches[k], CombineSeeds({epoch_seed, k})), a pure
-// function, so the output is byte-identical for any num_workers and any timing.
+// function, so the output is byte-identical for any num_workers and any timing. A loader
+// started at `first_batch` (a run resumed mid-epoch) yields batches first_batch, ... of the
+// epoch, identical to those of a loader started at 0.
 //
 // Dataset concept: `using Batch = ...;` with a `std::vector<SkippedSample> skipped` member,
 // and `absl::StatusOr<Batch> LoadBatch(const std::vector<int64_t>& indices, uint64_t seed) const`
 // (thread-safe).
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -71,12 +74,14 @@ class DataLoader {
 
   // `dataset` and `skips` (may be null: no accounting) must outlive the loader.
   DataLoader(const Dataset& dataset, std::vector<std::vector<int64_t>> batches, uint64_t epoch_seed,
-             const LoaderOptions& options, SkipTracker* skips)
+             const LoaderOptions& options, SkipTracker* skips, int64_t first_batch = 0)
       : batches_(std::move(batches)),
+        first_batch_(std::clamp<int64_t>(first_batch, 0, static_cast<int64_t>(batches_.size()))),
         skips_(skips),
         prefetcher_(
-            static_cast<int64_t>(batches_.size()),
-            [this, &dataset, epoch_seed](int64_t k) {
+            static_cast<int64_t>(batches_.size()) - first_batch_,
+            [this, &dataset, epoch_seed](int64_t i) {
+              const int64_t k = first_batch_ + i;
               return dataset.LoadBatch(batches_[k], CombineSeeds({epoch_seed, static_cast<uint64_t>(k)}));
             },
             options.num_workers, options.prefetch_batches) {}
@@ -92,10 +97,12 @@ class DataLoader {
     return batch;
   }
 
+  // Batches in the whole epoch (including any skipped by first_batch).
   int64_t num_batches() const { return static_cast<int64_t>(batches_.size()); }
 
  private:
   const std::vector<std::vector<int64_t>> batches_;
+  const int64_t first_batch_;
   SkipTracker* const skips_;
   OrderedPrefetcher<Batch> prefetcher_;  // last: its workers read the members above
 };

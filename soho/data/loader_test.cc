@@ -251,12 +251,12 @@ class FakeDataset {
 };
 
 std::vector<std::vector<uint64_t>> RunEpoch(const FakeDataset& dataset, int workers, SkipTracker* skips,
-                                            absl::Status* error = nullptr) {
+                                            absl::Status* error = nullptr, int64_t first_batch = 0) {
   SamplerOptions o;
   o.batch_size = 4;
   o.group_by_aspect_ratio = false;
   DataLoader<FakeDataset> loader(dataset, TrainBatches(std::vector<uint8_t>(40, 0), o, 1), EpochSeed(42, 1, 0),
-                                 {workers, 2}, skips);
+                                 {workers, 2}, skips, first_batch);
   std::vector<std::vector<uint64_t>> out;
   while (true) {
     auto batch = loader.Next();
@@ -276,6 +276,15 @@ TEST(DataLoaderTest, SameBatchesForAnyNumberOfWorkers) {
   ASSERT_EQ(reference.size(), 10u);
   EXPECT_EQ(RunEpoch(dataset, 1, nullptr), reference);
   EXPECT_EQ(RunEpoch(dataset, 3, nullptr), reference);
+}
+
+TEST(DataLoaderTest, StartingMidEpochGivesTheRestOfTheSameEpoch) {
+  FakeDataset dataset;
+  const auto reference = RunEpoch(dataset, 0, nullptr);
+  const auto resumed = RunEpoch(dataset, 2, nullptr, nullptr, /*first_batch=*/7);
+  ASSERT_EQ(resumed.size(), 3u);
+  EXPECT_EQ(resumed, std::vector<std::vector<uint64_t>>(reference.begin() + 7, reference.end()));
+  EXPECT_TRUE(RunEpoch(dataset, 1, nullptr, nullptr, /*first_batch=*/10).empty());
 }
 
 TEST(DataLoaderTest, BadSamplesAreReplacedCountedAndLimited) {

@@ -34,6 +34,7 @@ VisualDictionaryOptions ThreeEntries() {
   options.num_tokens = 3;
   options.dim = 2;
   options.decay = 0.25;
+  options.decay_ramp = true;
   return options;
 }
 
@@ -98,8 +99,15 @@ TEST(VisualDictionaryTest, StraightThroughGradientReachesTheInput) {
   EXPECT_FALSE(vd->embed.requires_grad());
 }
 
+TEST(VisualDictionaryTest, DecayStaysConstantByDefault) {
+  VisualDictionary vd(VisualDictionaryOptions{});  // as the released reference runs
+  vd->SetIteration(5);
+  EXPECT_DOUBLE_EQ(vd->current_decay(), 0.4);
+}
+
 TEST(VisualDictionaryTest, DecayRamp) {
   VisualDictionaryOptions options;  // decay 0.4, max 0.99
+  options.decay_ramp = true;
   VisualDictionary vd(options);
   EXPECT_DOUBLE_EQ(vd->current_decay(), 0.4);
   vd->SetIteration(2);

@@ -30,7 +30,9 @@ at::Tensor GridMaskFor(const ImageGeometry& geometry, int64_t group, int64_t h, 
 // x [N, C, h, w] + position code -> LayerNorm over channels -> tokens [N, h*w, C].
 at::Tensor ToTokens(const at::Tensor& x, const at::Tensor& grid_mask, nn::LayerNorm& ln) {
   const int64_t n = x.size(0), c = x.size(1);
-  const at::Tensor with_position = x + SinePositionEncoding(grid_mask, c).to(x.scalar_type());
+  // Added in float32, as the reference's autocast runs do: under bf16 autocast the sum (and
+  // the LayerNorm after it) stays float32 instead of mixing dtypes.
+  const at::Tensor with_position = x + SinePositionEncoding(grid_mask, c);
   // Channels last, then one copy into the token layout.
   return ln(with_position.permute({0, 2, 3, 1})).reshape({n, -1, c});
 }
@@ -46,6 +48,7 @@ NeckOptions NeckOptions::FromProto(const proto::NeckConfig& config, int64_t in_c
   options.dictionary.dim = config.out_channels();
   options.dictionary.decay = config.decay();
   options.dictionary.max_decay = config.max_decay();
+  options.dictionary.decay_ramp = config.decay_ramp();
   options.dictionary.eps = config.dict_eps();
   options.mask_prob = config.mask_prob();
   options.layer_norm_eps = config.layer_norm_eps();

@@ -11,6 +11,7 @@
 #include <ATen/ATen.h>
 #include <caffe2/serialize/inline_container.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "soho/common/file_util.h"
 #include "soho/common/status_macros.h"
@@ -181,6 +182,13 @@ absl::StatusOr<c10::IValue> PickleMachine::Reduce(const Value& callable, const c
     return at::empty({0}, storage.options()).set_(storage.storage(), a[1].toInt(), sizes, strides);
   }
   if (name == "torch._utils._rebuild_parameter" && !a.empty() && a[0].isTensor()) return a[0];
+  // LibTorch's own pickler (torch::pickle_save) wraps typed containers: restore_type_tag(obj,
+  // "Dict[str, Any]") and build_intlist / build_doublelist / ... (list); the object is the
+  // first argument.
+  if ((name == "torch.jit._pickle.restore_type_tag" || absl::StartsWith(name, "torch.jit._pickle.build_")) &&
+      !a.empty()) {
+    return a[0];
+  }
   if (name == "torch.Size" && !a.empty()) return a[0];
   return c10::IValue();
 }

@@ -23,6 +23,7 @@ void VisualDictionaryImpl::set_collective(std::shared_ptr<Collective> collective
 }
 
 void VisualDictionaryImpl::SetIteration(int64_t iteration) {
+  if (!options_.decay_ramp) return;
   current_decay_ = std::min(options_.decay * static_cast<double>(iteration), options_.max_decay);
 }
 

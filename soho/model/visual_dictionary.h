@@ -19,9 +19,11 @@ namespace soho::model {
 struct VisualDictionaryOptions {
   int64_t num_tokens = 2048;
   int64_t dim = 768;
-  // Moving-average decay at iteration t: min(decay * t, max_decay).
+  // Moving-average decay: constant `decay` (what the released reference runs), or with
+  // decay_ramp min(decay * t, max_decay) at iteration t.
   double decay = 0.4;
   double max_decay = 0.99;
+  bool decay_ramp = false;
   // Laplace smoothing of the cluster sizes.
   double eps = 1e-5;
 };
@@ -42,7 +44,7 @@ class VisualDictionaryImpl : public torch::nn::Module {
   // assignments) before looking up the quantized values, as the reference does.
   Output forward(const at::Tensor& features);
 
-  // The decay ramp: the trainer calls this with the current iteration.
+  // The trainer calls this every iteration; it moves the decay only with decay_ramp.
   void SetIteration(int64_t iteration);
   double current_decay() const { return current_decay_; }
   void set_collective(std::shared_ptr<Collective> collective);

@@ -1,6 +1,7 @@
 #include "soho/model/weights.h"
 
 #include <functional>
+#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -13,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "soho/common/file_util.h"
 #include "soho/common/status_macros.h"
+#include "soho/model/safetensors.h"
 #include "soho/model/torch_file.h"
 
 namespace soho::model {
@@ -84,6 +86,15 @@ StateDict MapToSohoKeys(const StateDict& state, WeightsFormat format) {
 }
 
 absl::StatusOr<StateDict> ReadStateDict(const std::string& path) {
+  if (std::ifstream head(path, std::ios::binary); head) {
+    char bytes[9] = {};
+    head.read(bytes, sizeof(bytes));
+    if (LooksLikeSafetensors(absl::string_view(bytes, static_cast<size_t>(head.gcount())))) {
+      SOHO_ASSIGN_OR_RETURN(StateDict state, ReadSafetensors(path));
+      if (state.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no tensors"));
+      return state;
+    }
+  }
   SOHO_ASSIGN_OR_RETURN(c10::IValue root, ReadTorchFile(path));
   if (!root.isGenericDict()) {
     return absl::InvalidArgumentError(absl::StrCat(path, " does not hold a dict"));

@@ -34,7 +34,8 @@ enum class WeightsFormat {
 WeightsFormat DetectWeightsFormat(const StateDict& state);
 StateDict MapToSohoKeys(const StateDict& state, WeightsFormat format);
 
-// Reads a file written by Python's torch.save (zip or legacy format) or by SaveStateDict.
+// Reads a file written by Python's torch.save (zip or legacy format), by SaveStateDict, or a
+// .safetensors file (recognized by its header, whatever its name).
 // A dict whose "state_dict" entry is a dict (mmcv / official SOHO checkpoints) yields that
 // entry; non-tensor entries are skipped.
 absl::StatusOr<StateDict> ReadStateDict(const std::string& path);

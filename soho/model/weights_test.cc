@@ -166,5 +166,47 @@ TEST(WeightsTest, UnreadableFilesAreErrorsNamingThePath) {
   EXPECT_NE(state.status().message().find(garbage), std::string::npos);
 }
 
+// What Hugging Face ships by default. The file is written by a few lines of Python (struct +
+// json, the format's spec) rather than by our reader's own logic.
+constexpr char kWriteSafetensors[] = R"(
+import json, struct
+tensors = {"bert.embeddings.word_embeddings.weight": inputs["words"], "bert.pooler.dense.bias": inputs["bias"]}
+dtypes = {torch.float32: "F32", torch.int64: "I64"}
+header, blobs, offset = {"__metadata__": {"format": "pt"}}, [], 0
+for name, t in tensors.items():
+    raw = t.contiguous().numpy().tobytes()
+    header[name] = {"dtype": dtypes[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+    blobs.append(raw)
+    offset += len(raw)
+text = json.dumps(header).encode()
+with open(args[0], "wb") as f:
+    f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+)";
+
+TEST(WeightsTest, SafetensorsFilesReadWithKeysMapped) {
+  const std::string path = TempPath(".safetensors");
+  const at::Tensor words = at::randn({5, 3});
+  const at::Tensor bias = at::arange(3, at::kLong);
+  RunPython(kWriteSafetensors, {{"words", words}, {"bias", bias}}, {path});
+  auto state = ReadStateDict(path);
+  ASSERT_TRUE(state.ok()) << state.status();
+  ASSERT_EQ(state->size(), 2u);
+  EXPECT_EQ((*state)[0].first, "bert.embeddings.word_embeddings.weight");
+  EXPECT_TRUE((*state)[0].second.equal(words));
+  EXPECT_TRUE((*state)[1].second.equal(bias));
+  EXPECT_EQ(DetectWeightsFormat(*state), WeightsFormat::kHuggingFaceBert);
+
+  // Truncated: the data no longer holds what the header promises; named, not "pickle".
+  auto bytes = ReadFileToString(path);
+  ASSERT_TRUE(bytes.ok());
+  const std::string truncated = TempPath(".safetensors");
+  ASSERT_TRUE(WriteFileAtomically(truncated, bytes->substr(0, bytes->size() - 4)).ok());
+  auto bad = ReadStateDict(truncated);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(truncated), std::string::npos);
+  EXPECT_NE(bad.status().message().find("safetensors"), std::string::npos) << bad.status();
+  EXPECT_NE(bad.status().message().find("bert.pooler.dense.bias"), std::string::npos) << bad.status();
+}
+
 }  // namespace
 }  // namespace soho::model

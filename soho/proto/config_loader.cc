@@ -383,9 +383,14 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
   p.CheckRange("runtime.keep_checkpoints", runtime.keep_checkpoints(), 0, 100000);
   p.CheckRange("runtime.log_interval", runtime.log_interval(), 1, 1 << 30);
   p.CheckRange("runtime.eval_interval_epochs", runtime.eval_interval_epochs(), 0, 100000);
+  if (runtime.precision() == proto::RuntimeConfig::FP16 && !absl::StartsWith(runtime.device(), "cuda")) {
+    p.Add("runtime.precision", absl::StrCat("FP16 needs a CUDA device (runtime.device is '", runtime.device(),
+                                            "'); use BF16 on the CPU"));
+  }
+  p.CheckRange("runtime.max_nonfinite_steps", runtime.max_nonfinite_steps(), 1, 1 << 30);
   if (runtime.work_dir().empty()) p.Add("runtime.work_dir", "must be set");
   if (options.check_files) {
-    p.CheckFile("runtime.resume_from", runtime.resume_from());
+    if (runtime.resume_from() != "auto") p.CheckFile("runtime.resume_from", runtime.resume_from());
     for (const auto& init : runtime.init_from()) p.CheckFile("runtime.init_from", init);
   }
 

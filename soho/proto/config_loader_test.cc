@@ -77,6 +77,15 @@ TEST(ConfigLoader, NeckAndHeadKindsMustAgree) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("model.head.kind"));
 }
 
+TEST(ConfigLoader, Fp16NeedsCudaAndResumeAutoNeedsNoFile) {
+  const std::string path = TempFile("fp16.pbtxt", "runtime { precision: FP16 device: \"cpu\" resume_from: \"auto\" }\n");
+  auto config = LoadConfig(path, {}, NoFileChecks());
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("runtime.precision: FP16 needs a CUDA device"));
+  EXPECT_TRUE(LoadConfig(path, {"runtime.precision=BF16"}).ok());
+  EXPECT_TRUE(LoadConfig(path, {"runtime.device=cuda"}).ok());
+}
+
 TEST(ConfigLoader, MissingFilesAreReportedWhenChecked) {
   const std::string path = TempFile("files.pbtxt", "data { vocab_file: \"/no/such/vocab.txt\" }\n");
   EXPECT_TRUE(LoadConfig(path, {}, NoFileChecks()).ok());

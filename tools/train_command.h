@@ -1,0 +1,18 @@
+#pragma once
+// What `pretrain` and `finetune_vqa` share after their config is loaded: the --work_dir and
+// --resume flags, the runtime (threads, seed, device), the task, the trainer with its
+// standard hooks, and the exit code (0 done, 1 error, 128 + signal when SIGINT/SIGTERM
+// stopped the run after writing a checkpoint).
+#include "soho/proto/config.pb.h"
+
+namespace soho::cli {
+
+enum class TrainKind { kPretrain, kVqa };
+
+// Rewrites a bare `--resume` into `--resume=auto`; call before cli::Init.
+void AcceptBareResumeFlag(int argc, char** argv);
+
+// Applies --work_dir / --resume to the config, then trains it.
+int RunTraining(proto::SohoConfig config, TrainKind kind);
+
+}  // namespace soho::cli
