@@ -14,6 +14,7 @@
 #include "soho/common/status_macros.h"
 #include "soho/model/weights.h"
 #include "soho/proto/config_loader.h"
+#include "soho/train/grad_clip.h"
 #include "soho/train/stop_signal.h"
 
 namespace soho::train {
@@ -21,23 +22,6 @@ namespace {
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
-// Global L2 norm of the gradients; when above max_norm (> 0) they are scaled down to it
-// (torch.nn.utils.clip_grad_norm_'s arithmetic). Returns the norm before clipping.
-double ClipGradNorm(const std::vector<at::Tensor>& grads, double max_norm) {
-  if (grads.empty()) return 0;
-  std::vector<at::Tensor> norms;
-  norms.reserve(grads.size());
-  for (const at::Tensor& g : grads) norms.push_back(g.norm(2).to(at::kFloat));
-  const double total = at::stack(norms).norm(2).item<double>();
-  if (max_norm > 0 && std::isfinite(total)) {
-    const double coef = max_norm / (total + 1e-6);
-    if (coef < 1) {
-      for (const at::Tensor& g : grads) const_cast<at::Tensor&>(g).mul_(coef);
-    }
-  }
-  return total;
 }
 
 }  // namespace
@@ -215,7 +199,7 @@ absl::StatusOr<double> Trainer::OptimizerStep(double lr) {
   if (!skip) {
     const std::vector<at::Tensor> grads = optimizer_.Gradients();
     if (scaler_.enabled()) {
-      for (const at::Tensor& g : grads) const_cast<at::Tensor&>(g).mul_(1.0 / scaler_.scale());
+      for (at::Tensor g : grads) g.mul_(1.0 / scaler_.scale());
     }
     norm = ClipGradNorm(grads, config_.optimizer().grad_clip_norm());
     if (!std::isfinite(norm)) {
