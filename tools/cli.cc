@@ -67,11 +67,12 @@ void Init(int* argc, char*** argv, const std::string& usage) {
   }
 }
 
-absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags() {
+absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags(const std::vector<std::string>& tool_overrides) {
   if (FLAGS_config.empty()) {
     return absl::InvalidArgumentError("--config is required (e.g. --config=configs/tiny/pretrain.pbtxt)");
   }
-  const std::vector<std::string> overrides = SplitOverrides(FLAGS_set);
+  std::vector<std::string> overrides = SplitOverrides(FLAGS_set);
+  overrides.insert(overrides.end(), tool_overrides.begin(), tool_overrides.end());
   auto config = LoadConfig(FLAGS_config, overrides, ValidateOptions{.check_files = !FLAGS_dry_run});
   if (!config.ok() || !FLAGS_dry_run) return config;
   // A dry run still tells the user which files a real run would miss.

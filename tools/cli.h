@@ -2,6 +2,7 @@
 // Shared command-line plumbing for the soho CLIs: flag parsing with a focused --help,
 // logging setup, config loading with --set overrides, --dry_run, and error reporting.
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -15,9 +16,10 @@ namespace soho::cli {
 // flags and configs mean what the user expects.
 void Init(int* argc, char*** argv, const std::string& usage);
 
-// Loads --config with the --set overrides, fills defaults and validates values.
+// Loads --config with the --set overrides, then `tool_overrides` (what a tool's own flags
+// set, e.g. "runtime.work_dir=..."), fills defaults and validates values.
 // With --dry_run, missing files are listed as warnings instead of failing the load.
-absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags();
+absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags(const std::vector<std::string>& tool_overrides = {});
 
 // True when --dry_run was given.
 bool DryRun();

@@ -1,4 +1,7 @@
 // soho finetune_vqa: fine-tunes a (pre-trained) SOHO model for visual question answering.
+#include <string>
+#include <vector>
+
 #include "gflags/gflags.h"
 #include "tools/cli.h"
 #include "tools/train_command.h"
@@ -18,11 +21,9 @@ int main(int argc, char** argv) {
                   "--work_dir=work_dirs/tiny_vqa_scratch\n"
                   "  # continue an interrupted run:\n"
                   "  bazel run //tools:finetune_vqa -- --config=configs/tiny/vqa.pbtxt --resume");
-  auto config = soho::cli::LoadConfigFromFlags();
+  std::vector<std::string> overrides;
+  if (!FLAGS_init.empty()) overrides.push_back("runtime.init_from=" + FLAGS_init);
+  auto config = soho::cli::LoadTrainingConfig(overrides);
   if (!config.ok()) return soho::cli::Report(config.status());
-  if (!FLAGS_init.empty()) {
-    config->mutable_runtime()->clear_init_from();
-    config->mutable_runtime()->add_init_from(FLAGS_init);
-  }
-  return soho::cli::RunTraining(*std::move(config), soho::cli::TrainKind::kVqa);
+  return soho::cli::RunTraining(*config, soho::cli::TrainKind::kVqa);
 }

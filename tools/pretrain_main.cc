@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
                   "--work_dir=work_dirs/res18 --set=runtime.precision=BF16,data.batch_size=4\n\n"
                   "Writes <work_dir>/epoch_N.pt, iter_N.pt, latest.pt, metrics.jsonl, tf_logs/ (TensorBoard) and "
                   "config.pbtxt. SIGINT/SIGTERM save a checkpoint and exit.");
-  auto config = soho::cli::LoadConfigFromFlags();
+  auto config = soho::cli::LoadTrainingConfig();
   if (!config.ok()) return soho::cli::Report(config.status());
-  return soho::cli::RunTraining(*std::move(config), soho::cli::TrainKind::kPretrain);
+  return soho::cli::RunTraining(*config, soho::cli::TrainKind::kPretrain);
 }

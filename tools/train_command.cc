@@ -54,9 +54,13 @@ void AcceptBareResumeFlag(int argc, char** argv) {
   }
 }
 
-int RunTraining(proto::SohoConfig config, TrainKind kind) {
-  if (!FLAGS_work_dir.empty()) config.mutable_runtime()->set_work_dir(FLAGS_work_dir);
-  if (!FLAGS_resume.empty()) config.mutable_runtime()->set_resume_from(FLAGS_resume);
+absl::StatusOr<proto::SohoConfig> LoadTrainingConfig(std::vector<std::string> tool_overrides) {
+  if (!FLAGS_work_dir.empty()) tool_overrides.push_back("runtime.work_dir=" + FLAGS_work_dir);
+  if (!FLAGS_resume.empty()) tool_overrides.push_back("runtime.resume_from=" + FLAGS_resume);
+  return LoadConfigFromFlags(tool_overrides);
+}
+
+int RunTraining(const proto::SohoConfig& config, TrainKind kind) {
   if (DryRun()) return PrintDryRun(config);
   absl::Status status;
   try {

@@ -3,6 +3,10 @@
 // --resume flags, the runtime (threads, seed, device), the task, the trainer with its
 // standard hooks, and the exit code (0 done, 1 error, 128 + signal when SIGINT/SIGTERM
 // stopped the run after writing a checkpoint).
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
 #include "soho/proto/config.pb.h"
 
 namespace soho::cli {
@@ -12,7 +16,10 @@ enum class TrainKind { kPretrain, kVqa };
 // Rewrites a bare `--resume` into `--resume=auto`; call before cli::Init.
 void AcceptBareResumeFlag(int argc, char** argv);
 
-// Applies --work_dir / --resume to the config, then trains it.
-int RunTraining(proto::SohoConfig config, TrainKind kind);
+// --config with --set, then --work_dir / --resume and `tool_overrides`, validated together.
+absl::StatusOr<proto::SohoConfig> LoadTrainingConfig(std::vector<std::string> tool_overrides = {});
+
+// Trains the config (or prints it with --dry_run); returns the exit code.
+int RunTraining(const proto::SohoConfig& config, TrainKind kind);
 
 }  // namespace soho::cli

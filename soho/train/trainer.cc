@@ -107,6 +107,10 @@ absl::Status Trainer::ForEachHook(F&& f) {
 }
 
 absl::Status Trainer::Run() {
+  if (position_.iteration >= total_iters()) {
+    LOG(INFO) << "nothing to train: " << resumed_from_ << " already finished all " << total_iters() << " iterations";
+    return absl::OkStatus();
+  }
   InstallStopSignalHandlers();
   SOHO_RETURN_IF_ERROR(ForEachHook([&](TrainHook& h) { return h.BeforeRun(*this); }));
   task_->model().train();
