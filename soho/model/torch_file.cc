@@ -181,6 +181,9 @@ absl::StatusOr<c10::IValue> PickleMachine::Reduce(const Value& callable, const c
     return at::empty({0}, storage.options()).set_(storage.storage(), a[1].toInt(), sizes, strides);
   }
   if (name == "torch._utils._rebuild_parameter" && !a.empty() && a[0].isTensor()) return a[0];
+  // torch::jit::pickle_save (SaveStateDict) wraps typed containers in
+  // restore_type_tag(object, "Dict[str, Tensor]"); the object is all we need.
+  if (name == "torch.jit._pickle.restore_type_tag" && !a.empty()) return a[0];
   if (name == "torch.Size" && !a.empty()) return a[0];
   return c10::IValue();
 }
