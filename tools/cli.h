@@ -17,7 +17,10 @@ void Init(int* argc, char*** argv, const std::string& usage);
 
 // Loads --config with the --set overrides, fills defaults and validates values.
 // With --dry_run, missing files are listed as warnings instead of failing the load.
-absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags();
+// check_files = false: a tool that opens only some of the config's files (eval reads one
+// split and no training checkpoints) leaves the checks to the readers, whose errors name
+// the file.
+absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags(bool check_files = true);
 
 // True when --dry_run was given.
 bool DryRun();

@@ -34,7 +34,9 @@ TEST(EntrySheetTest, SizeFollowsTheLayout) {
 class DictionaryVisualizationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    world_ = MakeTestWorld("dictionary_world");
+    auto world = MakeTestWorld(TestTempDir("dictionary_world"));
+    ASSERT_TRUE(world.ok()) << world.status();
+    world_ = *std::move(world);
     // A larger test scale than the other tests: a 4 x 3 grid of cells per image.
     proto::ImageScale* scale = world_.pretrain.mutable_data()->mutable_image()->mutable_test_scale();
     scale->set_long_edge(256);

@@ -18,7 +18,9 @@ using ::testing::HasSubstr;
 class ItmRetrievalTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    world_ = MakeTestWorld("itm_retrieval_world");
+    auto world = MakeTestWorld(TestTempDir("itm_retrieval_world"));
+    ASSERT_TRUE(world.ok()) << world.status();
+    world_ = *std::move(world);
     auto tokenizer = data::BertTokenizer::Create(world_.pretrain.data().vocab_file());
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
     tokenizer_ = std::move(*tokenizer);

@@ -15,7 +15,9 @@ namespace {
 class PretrainMetricsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    world_ = MakeTestWorld("pretrain_metrics_world", /*eval_images=*/5);
+    auto world = MakeTestWorld(TestTempDir("pretrain_metrics_world"), /*eval_images=*/5);
+    ASSERT_TRUE(world.ok()) << world.status();
+    world_ = *std::move(world);
     auto tokenizer = data::BertTokenizer::Create(world_.pretrain.data().vocab_file());
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
     tokenizer_ = std::move(*tokenizer);

@@ -2,8 +2,9 @@
 
 #include <cstdlib>
 
-#include "gtest/gtest.h"
+#include "absl/strings/str_cat.h"
 #include "soho/common/file_util.h"
+#include "soho/common/status_macros.h"
 #include "soho/data/annotations/vqa_annotation.h"
 #include "soho/data/prepare/synthetic_world.h"
 #include "soho/data/text/bert_tokenizer.h"
@@ -20,13 +21,14 @@ proto::DataSource Source(const std::string& dir, const std::string& annotation) 
   return source;
 }
 
-proto::SohoConfig BaseConfig(proto::NeckConfig::Kind kind, int vocab_size) {
+proto::SohoConfig BaseConfig(proto::NeckConfig::Kind kind, int vocab_size, const std::string& dir) {
   proto::SohoConfig config;
   *config.mutable_model() = model::TinyModelConfig(kind);
   config.mutable_model()->mutable_transformer()->set_vocab_size(vocab_size);
   config.mutable_model()->mutable_head()->set_kind(kind == proto::NeckConfig::VQA ? proto::HeadConfig::VQA
                                                                                     : proto::HeadConfig::PRETRAIN);
   proto::DataConfig* data = config.mutable_data();
+  data->set_vocab_file(dir + "/vocab.txt");
   proto::ImageScale* scale = data->mutable_image()->mutable_test_scale();
   scale->set_long_edge(64);
   scale->set_short_edge(48);
@@ -34,54 +36,50 @@ proto::SohoConfig BaseConfig(proto::NeckConfig::Kind kind, int vocab_size) {
   data->set_sentence_group(2);
   data->set_eval_batch_size(4);
   data->set_num_workers(0);
+  config.mutable_runtime()->set_work_dir(dir + "/work");
   ResolveDefaults(&config);
   return config;
 }
 
 }  // namespace
 
-TestWorld MakeTestWorld(const std::string& name, int eval_images) {
+std::string TestTempDir(const std::string& name) {
   const char* tmp = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(tmp ? tmp : "/tmp", "/", name);
+}
+
+absl::StatusOr<TestWorld> MakeTestWorld(const std::string& dir, int eval_images) {
   TestWorld world;
-  world.dir = std::string(tmp ? tmp : "/tmp") + "/" + name;
-  data::SyntheticWorldOptions options;
-  options.out_dir = world.dir;
-  options.num_images = 4;
-  options.num_eval_images = eval_images;
-  options.questions_per_image = 3;
-  options.captions_per_image = 5;
-  options.num_threads = 1;
-  options.seed = 3;
-  if (!PathExists(world.dir + "/vocab.txt")) {
-    const auto report = data::GenerateSyntheticWorld(options);
-    EXPECT_TRUE(report.ok()) << report.status();
+  world.dir = dir;
+  if (!PathExists(dir + "/vocab.txt")) {
+    data::SyntheticWorldOptions options;
+    options.out_dir = dir;
+    options.num_images = 4;
+    options.num_eval_images = eval_images;
+    options.questions_per_image = 3;
+    options.captions_per_image = 5;
+    options.num_threads = 1;
+    options.seed = 3;
+    SOHO_RETURN_IF_ERROR(data::GenerateSyntheticWorld(options).status());
   }
-  const auto tokenizer = data::BertTokenizer::Create(world.dir + "/vocab.txt");
-  EXPECT_TRUE(tokenizer.ok()) << tokenizer.status();
-  const int vocab_size = (*tokenizer)->vocab_size();
+  SOHO_ASSIGN_OR_RETURN(const auto tokenizer, data::BertTokenizer::Create(dir + "/vocab.txt"));
+  SOHO_ASSIGN_OR_RETURN(const data::VqaAnnotations train, data::ReadVqaAnnotations(dir + "/vqa_train.json"));
 
-  world.vqa = BaseConfig(proto::NeckConfig::VQA, vocab_size);
-  const auto answers = data::ReadVqaAnnotations(world.dir + "/vqa_train.json");
-  EXPECT_TRUE(answers.ok()) << answers.status();
-  world.vqa.mutable_model()->mutable_head()->set_num_answers(answers->answers.size());
+  world.vqa = BaseConfig(proto::NeckConfig::VQA, tokenizer->vocab_size(), dir);
+  world.vqa.mutable_model()->mutable_head()->set_num_answers(train.answers.size());
   proto::DataConfig* vqa = world.vqa.mutable_data();
-  vqa->set_vocab_file(world.dir + "/vocab.txt");
-  *vqa->add_train() = Source(world.dir, "vqa_train.json");
+  *vqa->add_train() = Source(dir, "vqa_train.json");
   proto::DataSource* val = vqa->add_val();
-  *val = Source(world.dir, "vqa_val.json");
-  val->set_official_questions(world.dir + "/raw/v2_OpenEnded_synthetic_val_questions.json");
-  val->set_official_annotations(world.dir + "/raw/v2_synthetic_val_annotations.json");
-  *vqa->add_test() = Source(world.dir, "vqa_test.json");
+  *val = Source(dir, "vqa_val.json");
+  val->set_official_questions(dir + "/raw/v2_OpenEnded_synthetic_val_questions.json");
+  val->set_official_annotations(dir + "/raw/v2_synthetic_val_annotations.json");
+  *vqa->add_test() = Source(dir, "vqa_test.json");
 
-  world.pretrain = BaseConfig(proto::NeckConfig::PRETRAIN_GATE, vocab_size);
+  world.pretrain = BaseConfig(proto::NeckConfig::PRETRAIN_GATE, tokenizer->vocab_size(), dir);
   proto::DataConfig* pretrain = world.pretrain.mutable_data();
-  pretrain->set_vocab_file(world.dir + "/vocab.txt");
-  *pretrain->add_train() = Source(world.dir, "pretrain_train.json");
-  *pretrain->add_val() = Source(world.dir, "pretrain_val.json");
-  for (const proto::SohoConfig* config : {&world.vqa, &world.pretrain}) {
-    const absl::Status valid = ValidateConfig(*config);
-    EXPECT_TRUE(valid.ok()) << valid;
-  }
+  *pretrain->add_train() = Source(dir, "pretrain_train.json");
+  *pretrain->add_val() = Source(dir, "pretrain_val.json");
+  for (const proto::SohoConfig* config : {&world.vqa, &world.pretrain}) SOHO_RETURN_IF_ERROR(ValidateConfig(*config));
   return world;
 }
 

@@ -73,7 +73,9 @@ double VqaQuestionAccuracy(std::string_view predicted, const std::vector<VqaGtAn
                            VqaEvalRules rules);
 
 // Python 2's round(x, digits) for digits >= 0: the exact binary value of x rounded to
-// `digits` decimals, halves away from zero (Python 3 would round halves to even).
+// `digits` decimals, halves away from zero. vqaEval.py is Python 2 code; ports run under
+// Python 3 round exact ties to even instead (5.625 -> 5.62 where this gives 5.63), the
+// only place where they can differ from this implementation.
 double RoundLikePython2(double x, int digits);
 
 struct VqaAccuracy {

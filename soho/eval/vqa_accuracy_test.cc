@@ -1,7 +1,8 @@
 // The official VQA accuracy on hand-made official-format files and hand-built answer lists.
 // Every expected value is worked out by hand in the comments; the fixture's numbers were
 // also cross-checked by running both revisions of GT-Vision-Lab's vqaEval.py on
-// testdata/vqa_eval (see vqa_accuracy_reference_test.py for the automated comparison).
+// testdata/vqa_eval; tools/eval_vqa_reference_test.py compares against a Python
+// transcription of the script on random files.
 #include "soho/eval/vqa_accuracy.h"
 
 #include <string>

@@ -25,7 +25,9 @@ using ::testing::HasSubstr;
 class VqaPredictorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    world_ = MakeTestWorld("vqa_predictor_world");
+    auto world = MakeTestWorld(TestTempDir("vqa_predictor_world"));
+    ASSERT_TRUE(world.ok()) << world.status();
+    world_ = *std::move(world);
     auto tokenizer = data::BertTokenizer::Create(world_.vqa.data().vocab_file());
     ASSERT_TRUE(tokenizer.ok()) << tokenizer.status();
     tokenizer_ = std::move(*tokenizer);
