@@ -232,8 +232,14 @@ absl::Status RunVqaSplit(const Run& run, VqaEvalRules rules) {
                                  predictions.soft_score, predictions.predictions.size());
     report["soft_score"] = predictions.soft_score;
     if (ground_truth.has_value()) {
-      SOHO_ASSIGN_OR_RETURN(const soho::eval::VqaAccuracy accuracy,
-                            soho::eval::ScoreVqa(*ground_truth, results, rules, {ground_truth_source, results_path}));
+      absl::StatusOr<soho::eval::VqaAccuracy> scored =
+          soho::eval::ScoreVqa(*ground_truth, results, rules, {ground_truth_source, results_path});
+      if (!scored.ok() && predictions.skipped_questions > 0) {
+        return absl::Status(scored.status().code(),
+                            absl::StrCat(scored.status().message(), "; ", predictions.skipped_questions,
+                                         " questions got no answer because their images could not be read (see the log)"));
+      }
+      SOHO_ASSIGN_OR_RETURN(const soho::eval::VqaAccuracy accuracy, std::move(scored));
       PrintVqaAccuracy(accuracy, rules, ground_truth_source);
       SOHO_RETURN_IF_ERROR(WriteJson(dir + "/vqa_accuracy.json", soho::eval::VqaAccuracyToJson(accuracy)));
       report["official"] = soho::eval::VqaAccuracyToJson(accuracy);

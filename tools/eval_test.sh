@@ -87,4 +87,11 @@ expect_error "results with a config" "leave out --config" $eval_bin $vqa --resul
 expect_error "top_k" "--top_k must be >= 1" $eval_bin $vqa --top_k=0
 expect_error "bad config" "model.backbone.depth" $eval_bin $vqa --set=model.backbone.depth=7
 
+# An unreadable val image: its questions get no answer, and the official metric, which needs
+# every annotated question, says which and why (after the results are written).
+rm "$(ls "$world"/images/synth_val_*.jpg | head -1)"
+expect_error "unreadable val image" "questions got no answer because their images could not be read" \
+  $eval_bin $vqa --split=val --output="$tmp/val_bad" --set=data.max_skipped_fraction=0.5
+[[ $(json "$tmp/val_bad/vqa_results.json" 'len(d)') == 6 ]] || fail "results of the readable images are written"
+
 finish eval_test
