@@ -67,14 +67,15 @@ void Init(int* argc, char*** argv, const std::string& usage) {
   }
 }
 
-absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags(const std::vector<std::string>& tool_overrides) {
+absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags(const std::vector<std::string>& tool_overrides,
+                                                      bool check_files) {
   if (FLAGS_config.empty()) {
     return absl::InvalidArgumentError("--config is required (e.g. --config=configs/tiny/pretrain.pbtxt)");
   }
   std::vector<std::string> overrides = SplitOverrides(FLAGS_set);
   overrides.insert(overrides.end(), tool_overrides.begin(), tool_overrides.end());
-  auto config = LoadConfig(FLAGS_config, overrides, ValidateOptions{.check_files = !FLAGS_dry_run});
-  if (!config.ok() || !FLAGS_dry_run) return config;
+  auto config = LoadConfig(FLAGS_config, overrides, ValidateOptions{.check_files = check_files && !FLAGS_dry_run});
+  if (!config.ok() || !FLAGS_dry_run || !check_files) return config;
   // A dry run still tells the user which files a real run would miss.
   if (absl::Status files = ValidateConfig(*config); !files.ok()) {
     std::cerr << ToolName() << ": warning: a real run would fail:\n" << files.message() << "\n";

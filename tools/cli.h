@@ -19,7 +19,11 @@ void Init(int* argc, char*** argv, const std::string& usage);
 // Loads --config with the --set overrides, then `tool_overrides` (what a tool's own flags
 // set, e.g. "runtime.work_dir=..."), fills defaults and validates values.
 // With --dry_run, missing files are listed as warnings instead of failing the load.
-absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags(const std::vector<std::string>& tool_overrides = {});
+// check_files = false: a tool that opens only some of the config's files (eval reads one
+// split and no training checkpoints) leaves the checks to the readers, whose errors name
+// the file.
+absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags(const std::vector<std::string>& tool_overrides = {},
+                                                      bool check_files = true);
 
 // True when --dry_run was given.
 bool DryRun();

@@ -26,6 +26,30 @@ using testing::TensorMap;
 
 // ------------------------------------------------------------------ weights and interop
 
+TEST(WeightsTest, OurCheckpointLoadsBackHere) {
+  // SaveStateDict's files (torch::jit::pickle_save: the zip format, the dict wrapped in
+  // torch.jit._pickle.restore_type_tag) read back completely, values and tie included.
+  torch::manual_seed(26);
+  SohoPretrainModel model(TinyModelConfig(proto::NeckConfig::PRETRAIN_GATE));
+  const auto tied = model->tied_weights();
+  const std::string ours = TempPath(".pth");
+  ASSERT_TRUE(SaveStateDict(CollectStateDict(*model, tied), ours).ok());
+  torch::manual_seed(27);
+  SohoPretrainModel fresh(TinyModelConfig(proto::NeckConfig::PRETRAIN_GATE));
+  auto report = LoadWeightsFile(*fresh, ours, tied);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->complete()) << report->ToString();
+  for (const auto& [key, tensor] : CollectStateDict(*model, tied)) {
+    bool found = false;
+    for (const auto& [fresh_key, fresh_tensor] : CollectStateDict(*fresh, tied)) {
+      if (fresh_key != key) continue;
+      found = true;
+      EXPECT_TRUE(fresh_tensor.equal(tensor)) << key;
+    }
+    EXPECT_TRUE(found) << key;
+  }
+}
+
 TEST(WeightsTest, OurCheckpointLoadsInPythonAndPythonsLoadsHereWithAReport) {
   torch::manual_seed(25);
   SohoPretrainModel model(TinyModelConfig(proto::NeckConfig::PRETRAIN_GATE));

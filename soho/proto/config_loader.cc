@@ -88,9 +88,14 @@ void ValidateSources(Problems& p, const std::string& field,
   for (int i = 0; i < sources.size(); ++i) {
     const std::string f = absl::StrCat(field, "[", i, "]");
     if (sources[i].annotation().empty()) p.Add(f + ".annotation", "must be set");
+    if (sources[i].official_questions().empty() != sources[i].official_annotations().empty()) {
+      p.Add(f + ".official_questions", "official_questions and official_annotations go together (set both or neither)");
+    }
     if (check_files) {
       p.CheckFile(f + ".annotation", sources[i].annotation());
       p.CheckFile(f + ".image_root", sources[i].image_root());
+      p.CheckFile(f + ".official_questions", sources[i].official_questions());
+      p.CheckFile(f + ".official_annotations", sources[i].official_annotations());
     }
   }
 }

@@ -95,6 +95,23 @@ TEST(ConfigLoader, MissingFilesAreReportedWhenChecked) {
               HasSubstr("data.vocab_file: file not found: /no/such/vocab.txt"));
 }
 
+TEST(ConfigLoader, OfficialVqaFilesGoTogetherAndAreChecked) {
+  const std::string half = TempFile(
+      "official_half.pbtxt", "data { val { annotation: \"v.json\" official_questions: \"q.json\" } }\n");
+  auto config = LoadConfig(half, {}, NoFileChecks());
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("data.val[0].official_questions: official_questions and official_annotations go together"));
+  const std::string both = TempFile("official_both.pbtxt",
+                                    "data { val { annotation: \"v.json\" official_questions: \"/no/q.json\" "
+                                    "official_annotations: \"/no/a.json\" } }\n");
+  EXPECT_TRUE(LoadConfig(both, {}, NoFileChecks()).ok());
+  config = LoadConfig(both);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("data.val[0].official_annotations: file not found: /no/a.json"));
+}
+
 TEST(ConfigLoader, OverridesReplaceScalarsStringsEnumsAndLists) {
   const std::string path = TempFile("base.pbtxt", "schedule { step_epochs: [25, 35] }\n");
   auto config = LoadConfig(path,

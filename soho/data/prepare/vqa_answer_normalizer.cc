@@ -150,12 +150,15 @@ std::string VqaProcessDigitArticle(std::string_view text) {
   return out;
 }
 
+std::string VqaCleanWhitespace(std::string_view text) {
+  std::string out(text);
+  ReplaceAll(&out, '\n', " ");
+  ReplaceAll(&out, '\t', " ");
+  return unicode::EncodeUtf8(StripPythonSpace(unicode::DecodeUtf8(out)));
+}
+
 std::string NormalizeVqaAnswer(std::string_view answer) {
-  std::string text(answer);
-  ReplaceAll(&text, '\n', " ");
-  ReplaceAll(&text, '\t', " ");
-  text = unicode::EncodeUtf8(StripPythonSpace(unicode::DecodeUtf8(text)));
-  return VqaProcessDigitArticle(VqaProcessPunctuation(text));
+  return VqaProcessDigitArticle(VqaProcessPunctuation(VqaCleanWhitespace(answer)));
 }
 
 }  // namespace soho::data

@@ -11,7 +11,11 @@ namespace soho::data {
 // "dont" -> "don't", "1,000" -> "1000", "yes!" -> "yes".
 std::string NormalizeVqaAnswer(std::string_view answer);
 
-// The two steps, exposed for tests.
+// The script's steps, exposed for the VQA metric (soho/eval), which applies them to
+// predictions and ground truth in different combinations, and for tests.
+//
+// '\n' and '\t' -> ' ', then Python's str.strip() (Unicode whitespace at both ends).
+std::string VqaCleanWhitespace(std::string_view text);
 //
 // processPunctuation: each of ; / [ ] " { } ( ) = + \ _ - > < @ ` , ? ! is deleted when the
 // input contains it next to a space or contains a comma between digits, else replaced by a

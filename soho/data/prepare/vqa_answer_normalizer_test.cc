@@ -50,6 +50,9 @@ TEST(VqaAnswerNormalizerTest, Steps) {
   EXPECT_EQ(VqaProcessPunctuation("a/ b"), "a b");  // "/ " present: "/" deleted
   EXPECT_EQ(VqaProcessPunctuation("1,2 a/b"), "12 ab");
   EXPECT_EQ(VqaProcessDigitArticle("The  Three   Cats"), "3 cats");
+  EXPECT_EQ(VqaCleanWhitespace(" Two\tDogs.\n"), "Two Dogs.");  // cleaned, not normalized
+  // str.strip() on a unicode string: U+3000 and U+00A0 are whitespace too.
+  EXPECT_EQ(VqaCleanWhitespace("\xe3\x80\x80yes\xc2\xa0"), "yes");
 }
 
 }  // namespace
