@@ -1,8 +1,8 @@
 #pragma once
 // The part of a TrainTask that is the same for every dataset: the rank's training batches
 // of an epoch through the DataLoader (a resumed run starts mid-epoch at the same batch),
-// the skipped-sample limit over the whole run, and the evaluation loop over data.val that
-// averages a task's per-batch metrics. PretrainTask and VqaTask add the model and the loss.
+// the skipped-sample limit over the whole run, and the val split. PretrainTask and VqaTask
+// add the model, the loss and the validation (through soho/eval's metrics).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -13,7 +13,6 @@
 #include <c10/core/Device.h>
 
 #include "absl/status/statusor.h"
-#include "soho/common/progress.h"
 #include "soho/common/status_macros.h"
 #include "soho/data/data_loader.h"
 #include "soho/data/dataset_common.h"
@@ -22,7 +21,6 @@
 #include "soho/data/text/bert_tokenizer.h"
 #include "soho/model/soho_model.h"
 #include "soho/proto/config.pb.h"
-#include "soho/train/precision.h"
 #include "soho/train/trainer.h"
 
 namespace soho::train {
@@ -69,32 +67,6 @@ class DatasetTask : public TrainTask {
 
   int64_t batch_images() const override { return batch_ ? batch_->size() : 0; }
 
-  absl::StatusOr<Scalars> Evaluate() override {
-    if (val_ == nullptr) return Scalars{};
-    torch::nn::Module& net = model();
-    net.eval();
-    at::NoGradGuard no_grad;
-    const auto batches = data::EvalBatches(val_->size(), config_.data().eval_batch_size(), placement_.rank,
-                                           placement_.world_size);
-    data::DataLoader<Dataset> loader(*val_, batches, data::EpochSeed(config_.runtime().seed(), 0, placement_.rank),
-                                     data::LoaderOptionsFrom(config_.data()), nullptr);
-    ProgressMeter progress("eval " + val_->name(), loader.num_batches());
-    Scalars sums;
-    double weight = 0;
-    for (int64_t k = 0;; ++k) {
-      SOHO_ASSIGN_OR_RETURN(std::optional<Batch> batch, loader.Next());
-      if (!batch) break;
-      if (batch->size() == 0) continue;  // every image of the batch was unreadable
-      AutocastScope autocast(config_.runtime().precision(), placement_.device);
-      const auto [metrics, rows] = EvalMetrics(*batch);
-      for (const auto& [name, value] : metrics) sums[name] += value * static_cast<double>(rows);
-      weight += static_cast<double>(rows);
-      progress.Update(k + 1);
-    }
-    for (auto& [name, sum] : sums) sum /= std::max(weight, 1.0);
-    return sums;
-  }
-
  protected:
   DatasetTask(const proto::SohoConfig& config, TaskPlacement placement, std::unique_ptr<Dataset> train,
               std::unique_ptr<Dataset> val, std::unique_ptr<data::SkipTracker> skips)
@@ -107,11 +79,9 @@ class DatasetTask : public TrainTask {
                                            placement.world_size)),
         batches_per_epoch_(static_cast<int64_t>(data::TrainBatches(train_->groups(), sampler_, 0).size())) {}
 
-  // Metrics of one evaluation batch and the number of rows (questions / captions) they
-  // average over.
-  virtual std::pair<Scalars, int64_t> EvalMetrics(const Batch& batch) = 0;
-
   const Batch& batch() const { return *batch_; }
+  // The val split, or null when the config names none.
+  const Dataset* val() const { return val_.get(); }
 
   const proto::SohoConfig config_;
   const TaskPlacement placement_;

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
+#include "soho/eval/pretrain_metrics.h"
 
 namespace soho::train {
 
@@ -28,22 +29,22 @@ PretrainTask::PretrainTask(const proto::SohoConfig& config, TaskPlacement placem
     : DatasetTask(config, placement, std::move(datasets.train), std::move(datasets.val), std::move(datasets.skips)),
       model_(std::move(model)) {}
 
-model::NamedTensors PretrainTask::Losses(const data::PretrainBatch& batch) {
+model::NamedTensors PretrainTask::ForwardLosses() {
+  const data::PretrainBatch& b = batch();
   const c10::Device device = placement_.device;
-  const model::TextBatch text{batch.input_ids.to(device), batch.attention_mask.to(device)};
-  const model::PretrainTargets targets{batch.mlm_labels.to(device), batch.itm_labels.to(device)};
-  return model_->Losses(ImagesOn(batch.image, device), text, targets);
+  const model::TextBatch text{b.input_ids.to(device), b.attention_mask.to(device)};
+  const model::PretrainTargets targets{b.mlm_labels.to(device), b.itm_labels.to(device)};
+  return model_->Losses(ImagesOn(b.image, device), text, targets);
 }
 
-model::NamedTensors PretrainTask::ForwardLosses() { return Losses(batch()); }
-
-std::pair<Scalars, int64_t> PretrainTask::EvalMetrics(const data::PretrainBatch& batch) {
-  const model::NamedTensors losses = Losses(batch);
-  Scalars metrics;
-  for (const char* name : {"loss_mlm", "loss_itm", "acc_l", "acc_match"}) {
-    metrics[name] = losses.at(name).item<double>();
-  }
-  return {metrics, batch.input_ids.size(0)};
+absl::StatusOr<Scalars> PretrainTask::Evaluate() {
+  if (val() == nullptr) return Scalars{};
+  eval::PretrainEvalOptions options = eval::PretrainEvalOptions::FromConfig(config_.data(), config_.runtime().seed());
+  options.rank = placement_.rank;
+  options.world_size = placement_.world_size;
+  SOHO_ASSIGN_OR_RETURN(eval::PretrainTaskMetrics metrics, eval::EvaluatePretrainTasks(model_, *val(), options));
+  return Scalars{{"acc_l", metrics.mlm_accuracy()}, {"acc_v", metrics.mvm_accuracy()},
+                 {"acc_match", metrics.itm_accuracy()}};
 }
 
 }  // namespace soho::train

@@ -1,7 +1,7 @@
 #pragma once
 // Pre-training (MLM + MVM + ITM) as a TrainTask: SohoPretrainModel on PretrainDataset batches.
-// Validation reports the MLM and ITM losses and accuracies on data.val (the model in eval
-// mode masks no visual cells, so MVM is not scored there).
+// Validation reports the MLM, MVM and ITM accuracies on data.val with seeded masking
+// (soho/eval's EvaluatePretrainTasks: no effect on the run's random streams or dictionary).
 #include <memory>
 #include <vector>
 
@@ -23,14 +23,13 @@ class PretrainTask : public DatasetTask<data::PretrainDataset> {
   torch::nn::Module& model() override { return *model_; }
   std::vector<model::TiedWeight> tied_weights() const override { return model::SohoPretrainModelImpl::tied_weights(); }
   model::NamedTensors ForwardLosses() override;
+  absl::StatusOr<Scalars> Evaluate() override;
   void SetIteration(int64_t iteration) override { model_->SetIteration(iteration); }
   model::SohoPretrainModel& net() { return model_; }
 
  private:
   PretrainTask(const proto::SohoConfig& config, TaskPlacement placement, TaskDatasets<data::PretrainDataset> datasets,
                model::SohoPretrainModel model);
-  model::NamedTensors Losses(const data::PretrainBatch& batch);
-  std::pair<Scalars, int64_t> EvalMetrics(const data::PretrainBatch& batch) override;
 
   model::SohoPretrainModel model_;
 };

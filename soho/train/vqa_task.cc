@@ -3,6 +3,10 @@
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "soho/eval/vqa_official_files.h"
+#include "soho/eval/vqa_predictions.h"
+#include "soho/eval/vqa_predictor.h"
 
 namespace soho::train {
 
@@ -20,28 +24,44 @@ absl::StatusOr<std::unique_ptr<VqaTask>> VqaTask::Create(const proto::SohoConfig
                                                    " but ", datasets.train->name(), " has ",
                                                    datasets.train->num_answers(), " answers"));
   }
+  SOHO_ASSIGN_OR_RETURN(auto ground_truth, eval::ReadSplitGroundTruth(config.data().val()));
   model::SohoVqaModel net(config.model());
   net->to(placement.device);
-  return std::unique_ptr<VqaTask>(new VqaTask(config, placement, std::move(datasets), std::move(net)));
+  return std::unique_ptr<VqaTask>(
+      new VqaTask(config, placement, std::move(datasets), std::move(net), std::move(ground_truth)));
 }
 
 VqaTask::VqaTask(const proto::SohoConfig& config, TaskPlacement placement, TaskDatasets<data::VqaDataset> datasets,
-                 model::SohoVqaModel model)
+                 model::SohoVqaModel model, std::optional<std::vector<eval::VqaGroundTruth>> val_ground_truth)
     : DatasetTask(config, placement, std::move(datasets.train), std::move(datasets.val), std::move(datasets.skips)),
-      model_(std::move(model)) {}
+      model_(std::move(model)),
+      val_ground_truth_(std::move(val_ground_truth)) {}
 
-model::NamedTensors VqaTask::Losses(const data::VqaBatch& batch) {
+model::NamedTensors VqaTask::ForwardLosses() {
+  const data::VqaBatch& b = batch();
   const c10::Device device = placement_.device;
-  const model::TextBatch text{batch.input_ids.to(device), batch.attention_mask.to(device)};
-  return model_->Losses(ImagesOn(batch.image, device), text, batch.targets.to(device));
+  const model::TextBatch text{b.input_ids.to(device), b.attention_mask.to(device)};
+  return model_->Losses(ImagesOn(b.image, device), text, b.targets.to(device));
 }
 
-model::NamedTensors VqaTask::ForwardLosses() { return Losses(batch()); }
-
-std::pair<Scalars, int64_t> VqaTask::EvalMetrics(const data::VqaBatch& batch) {
-  const model::NamedTensors losses = Losses(batch);
-  return {{{"loss", losses.at("loss").item<double>()}, {"vqa_score", 100.0 * losses.at("score").item<double>()}},
-          batch.input_ids.size(0)};
+absl::StatusOr<Scalars> VqaTask::Evaluate() {
+  if (val() == nullptr) return Scalars{};
+  eval::VqaPredictorOptions options = eval::VqaPredictorOptions::FromConfig(config_.data());
+  options.rank = placement_.rank;
+  options.world_size = placement_.world_size;
+  SOHO_ASSIGN_OR_RETURN(eval::VqaSplitPredictions out, eval::PredictVqaSplit(model_, *val(), options));
+  Scalars metrics{{"vqa_score", out.soft_score}};
+  // The official metric needs every annotated question answered (one rank, no bad image).
+  if (val_ground_truth_ && placement_.world_size == 1 && out.skipped_questions == 0) {
+    SOHO_ASSIGN_OR_RETURN(eval::VqaAccuracy accuracy,
+                          eval::ScoreVqa(*val_ground_truth_, eval::ToVqaResults(out.predictions),
+                                         eval::VqaEvalRules::kRelease2017));
+    metrics["vqa_accuracy"] = accuracy.overall;
+    for (const auto& [type, value] : accuracy.per_answer_type) {
+      metrics[absl::StrCat("vqa_accuracy_", absl::StrReplaceAll(type, {{"/", "_"}}))] = value;
+    }
+  }
+  return metrics;
 }
 
 }  // namespace soho::train
