@@ -28,13 +28,15 @@ constexpr int kMissedBeatsForLoss = 4;
 
 std::string HeartbeatKey(int rank) { return absl::StrCat("soho/heartbeat/", rank); }
 
+// `rendezvous`: this connection counts towards the world (one per rank), and rank 0's waits
+// until all have arrived; the extra connections of a rank do not count.
 c10::intrusive_ptr<c10d::Store> StoreClient(const DistributedEnv& env, std::chrono::seconds timeout,
-                                            bool is_server, const std::string& prefix) {
+                                            bool is_server, bool rendezvous, const std::string& prefix) {
   c10d::TCPStoreOptions options;
   options.port = static_cast<uint16_t>(env.master_port);
   options.isServer = is_server;
-  options.numWorkers = is_server ? c10::optional<std::size_t>(env.world_size) : c10::nullopt;
-  options.waitWorkers = is_server;
+  options.numWorkers = env.world_size;
+  options.waitWorkers = rendezvous;
   options.timeout = timeout;
   auto tcp = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
   return c10::make_intrusive<c10d::PrefixStore>(prefix, tcp);
@@ -89,9 +91,10 @@ absl::StatusOr<std::shared_ptr<DistributedContext>> DistributedContext::Connect(
   const std::string prefix = absl::StrCat("soho/attempt_", env.restart_count, "/");
   const std::string where = absl::StrCat(env.master_addr, ":", env.master_port);
   try {
-    context->store_ = StoreClient(env, timeout, /*is_server=*/env.rank == 0 && !agent_hosts_store, prefix);
-    context->heartbeat_store_ = StoreClient(env, timeout, false, prefix);
-    context->diagnosis_store_ = StoreClient(env, timeout, false, prefix);
+    context->store_ = StoreClient(env, timeout, /*is_server=*/env.rank == 0 && !agent_hosts_store,
+                                  /*rendezvous=*/true, prefix);
+    context->heartbeat_store_ = StoreClient(env, timeout, false, false, prefix);
+    context->diagnosis_store_ = StoreClient(env, timeout, false, false, prefix);
     SOHO_ASSIGN_OR_RETURN(context->gradient_group_,
                           DeviceGroup(c10::make_intrusive<c10d::PrefixStore>("gradients/", context->store_), env,
                                       device, timeout));

@@ -112,6 +112,8 @@ absl::Status Trainer::Run() {
     return absl::OkStatus();
   }
   InstallStopSignalHandlers();
+  GradientSync* sync = options_.gradient_sync.get();
+  if (sync != nullptr) SOHO_RETURN_IF_ERROR(sync->BroadcastFromRank0());
   SOHO_RETURN_IF_ERROR(ForEachHook([&](TrainHook& h) { return h.BeforeRun(*this); }));
   task_->model().train();
   const int64_t batches_per_epoch = task_->batches_per_epoch();
@@ -130,7 +132,13 @@ absl::Status Trainer::Run() {
       SOHO_RETURN_IF_ERROR(ForEachHook([&](TrainHook& h) { return h.AfterIteration(*this, stats); }));
       if (!stats.stepped) continue;
       SOHO_RETURN_IF_ERROR(ForEachHook([&](TrainHook& h) { return h.AfterStep(*this); }));
-      if (const int signal = StopSignal(); signal != 0) {
+      int signal = StopSignal();
+      if (sync != nullptr) {
+        // Every rank stops at the same step, or the others would wait for it in vain.
+        SOHO_ASSIGN_OR_RETURN(const bool any_stopped, sync->AnyRank(signal != 0));
+        if (any_stopped && signal == 0) signal = SIGTERM;
+      }
+      if (signal != 0) {
         SOHO_RETURN_IF_ERROR(ForEachHook([&](TrainHook& h) { return h.AfterRun(*this, /*interrupted=*/true); }));
         return absl::CancelledError(absl::StrCat(signal == SIGINT ? "SIGINT" : "SIGTERM", " at iteration ",
                                                  position_.iteration, ": checkpoint written to ",
@@ -177,9 +185,16 @@ absl::StatusOr<IterationStats> Trainer::TrainIteration(double data_seconds) {
   const at::Tensor loss = losses.at("loss").to(at::kFloat);
   for (const auto& [name, value] : losses) stats.losses[name] = value.detach().item<double>();
   const double loss_value = stats.losses.at("loss");
-  if (std::isfinite(loss_value)) {
-    (loss * (scaler_.scale() / static_cast<double>(group_size))).backward();
-  } else {
+  GradientSync* sync = options_.gradient_sync.get();
+  const at::Tensor scaled_loss = loss * (scaler_.scale() / static_cast<double>(group_size));
+  if (sync != nullptr) {
+    // Always backward when distributed, even on a non-finite loss: the other ranks wait for
+    // this rank's gradients, and the NaN they carry makes every rank skip the same step.
+    SOHO_RETURN_IF_ERROR(sync->Backward(scaled_loss, /*average=*/last_in_group));
+  } else if (std::isfinite(loss_value)) {
+    scaled_loss.backward();
+  }
+  if (!std::isfinite(loss_value)) {
     LOG(WARNING) << "non-finite loss " << loss_value << " at iteration " << position_.iteration + 1
                  << " (epoch " << position_.epoch + 1 << ", batch " << position_.epoch_batch + 1
                  << "): its optimizer step is skipped";
@@ -189,6 +204,7 @@ absl::StatusOr<IterationStats> Trainer::TrainIteration(double data_seconds) {
   if (last_in_group) {
     SOHO_ASSIGN_OR_RETURN(stats.grad_norm, OptimizerStep(stats.lr));
     stats.stepped = true;
+    if (sync != nullptr) SOHO_RETURN_IF_ERROR(sync->SyncBuffers());
   }
   ++position_.epoch_batch;
   ++position_.iteration;
