@@ -146,4 +146,16 @@ absl::StatusOr<bool> DataParallel::AnyRank(bool flag) {
   return t[0].item<int>() > 0;
 }
 
+absl::StatusOr<std::vector<at::Tensor>> DataParallel::AllGather(const at::Tensor& tensor) {
+  std::vector<std::vector<at::Tensor>> outputs(1);
+  for (int r = 0; r < context_->world_size(); ++r) outputs[0].push_back(at::empty_like(tensor));
+  std::vector<at::Tensor> inputs = {tensor};
+  try {
+    context_->WaitOrThrow(context_->gradient_group()->allgather(outputs, inputs), "all-gather");
+  } catch (const std::exception& e) {
+    return Failure(*context_, "all-gather", e);
+  }
+  return outputs[0];
+}
+
 }  // namespace soho::train

@@ -34,6 +34,7 @@ class DataParallel final : public GradientSync {
   absl::Status Backward(const at::Tensor& loss, bool average) override;
   absl::Status SyncBuffers() override;
   absl::StatusOr<bool> AnyRank(bool flag) override;
+  absl::StatusOr<std::vector<at::Tensor>> AllGather(const at::Tensor& tensor) override;
 
   // Bytes all-reduced per optimizer step (the gradients of the trainable parameters).
   int64_t gradient_bytes() const { return gradient_bytes_; }

@@ -71,7 +71,7 @@ absl::Status Trainer::Resume(const std::string& path) {
   if (absl::Status s = optimizer_.LoadStateDict(checkpoint.optimizer); !s.ok()) {
     return absl::FailedPreconditionError(absl::StrCat("checkpoint ", path, ": ", s.message()));
   }
-  if (absl::Status s = RestoreRngState(checkpoint.rng); !s.ok()) {
+  if (absl::Status s = RestoreRngState(checkpoint.rng, options_.rank); !s.ok()) {
     return absl::DataLossError(absl::StrCat("checkpoint ", path, ": ", s.message()));
   }
   if (checkpoint.position.epoch_batch > task_->batches_per_epoch()) {
@@ -93,7 +93,7 @@ Checkpoint Trainer::MakeCheckpoint() const {
   checkpoint.position = position_;
   checkpoint.model = model::CollectStateDict(task_->model(), task_->tied_weights());
   checkpoint.optimizer = optimizer_.StateDict();
-  checkpoint.rng = CaptureRngState();
+  checkpoint.rng = CaptureRngState(rank_rng_states_);
   checkpoint.loss_scale = scaler_.scale();
   checkpoint.nonfinite_streak = nonfinite_streak_;
   checkpoint.config_text = ConfigToText(config_);
@@ -204,7 +204,11 @@ absl::StatusOr<IterationStats> Trainer::TrainIteration(double data_seconds) {
   if (last_in_group) {
     SOHO_ASSIGN_OR_RETURN(stats.grad_norm, OptimizerStep(stats.lr));
     stats.stepped = true;
-    if (sync != nullptr) SOHO_RETURN_IF_ERROR(sync->SyncBuffers());
+    if (sync != nullptr) {
+      SOHO_RETURN_IF_ERROR(sync->SyncBuffers());
+      // Checkpoints are taken only here, and only by rank 0: it needs the others' streams.
+      SOHO_ASSIGN_OR_RETURN(rank_rng_states_, sync->AllGather(CpuRngState()));
+    }
   }
   ++position_.epoch_batch;
   ++position_.iteration;

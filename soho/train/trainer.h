@@ -108,6 +108,8 @@ class GradientSync {
   virtual absl::Status SyncBuffers() = 0;
   // Whether `flag` is true on any rank (a stop signal that reached only some of them).
   virtual absl::StatusOr<bool> AnyRank(bool flag) = 0;
+  // Every rank's `tensor` (same shape and type on all), in rank order.
+  virtual absl::StatusOr<std::vector<at::Tensor>> AllGather(const at::Tensor& tensor) = 0;
 };
 
 struct TrainerOptions {
@@ -167,6 +169,8 @@ class Trainer {
   std::string resumed_from_;
   int64_t nonfinite_streak_ = 0;
   bool group_has_nonfinite_loss_ = false;
+  // Distributed: every rank's CPU generator state after the last step (for checkpoints).
+  std::vector<at::Tensor> rank_rng_states_;
   std::vector<std::unique_ptr<TrainHook>> hooks_;
 };
 
