@@ -7,11 +7,9 @@
 // beating, so the survivors exit with a message instead of hanging.
 //
 //   SOHO_ASSIGN_OR_RETURN(auto dist, DistributedContext::Connect(env, device, timeout));
-//   model.SetCollective(std::make_shared<ProcessGroupCollective>(dist));
-#include <atomic>
+//   auto collective = std::make_shared<ProcessGroupCollective>(dist);  // e.g. for PretrainTask::Create
 #include <chrono>
 #include <condition_variable>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
