@@ -3,12 +3,15 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gflags/gflags.h"
 #include "soho/common/logging.h"
 #include "soho/common/status_macros.h"
+#include "soho/train/distributed_env.h"
+#include "soho/train/distributed_run.h"
 #include "soho/train/hooks.h"
 #include "soho/train/pretrain_task.h"
 #include "soho/train/runtime.h"
@@ -26,22 +29,31 @@ namespace soho::cli {
 namespace {
 
 absl::StatusOr<std::unique_ptr<train::TrainTask>> MakeTask(const proto::SohoConfig& config, TrainKind kind,
-                                                           train::TaskPlacement placement) {
+                                                           const train::DistributedRun& run, c10::Device device) {
+  // SyncBatchNorm for the neck when distributed and model.neck.sync_bn; else the local one.
+  const model::BatchNormFn neck_batch_norm = run.neck_batch_norm(config);
   if (kind == TrainKind::kPretrain) {
-    SOHO_ASSIGN_OR_RETURN(auto task, train::PretrainTask::Create(config, placement));
+    SOHO_ASSIGN_OR_RETURN(auto task, train::PretrainTask::Create(config, run.placement(device), run.collective()));
+    task->net()->neck->SetBatchNormFn(neck_batch_norm);
     return std::unique_ptr<train::TrainTask>(std::move(task));
   }
-  SOHO_ASSIGN_OR_RETURN(auto task, train::VqaTask::Create(config, placement));
+  SOHO_ASSIGN_OR_RETURN(auto task, train::VqaTask::Create(config, run.placement(device)));
+  task->net()->neck->SetBatchNormFn(neck_batch_norm);
   return std::unique_ptr<train::TrainTask>(std::move(task));
 }
 
-absl::Status Train(const proto::SohoConfig& config, TrainKind kind) {
-  train::TaskPlacement placement;
-  SOHO_ASSIGN_OR_RETURN(placement.device, train::SetUpRuntime(config.runtime()));
-  SOHO_ASSIGN_OR_RETURN(auto task, MakeTask(config, kind, placement));
-  SOHO_ASSIGN_OR_RETURN(auto trainer, train::Trainer::Create(config, task.get(), {}));
+absl::Status Train(proto::SohoConfig config, TrainKind kind) {
+  // torchrun / tools/dist_train.sh / Slurm wrappers set these; without them: one process.
+  SOHO_ASSIGN_OR_RETURN(const std::optional<train::DistributedEnv> env, train::ReadDistributedEnv());
+  SOHO_ASSIGN_OR_RETURN(const c10::Device device, train::SetUpRuntime(config.runtime(), env ? env->rank : 0));
+  SOHO_ASSIGN_OR_RETURN(const train::DistributedRun run, train::DistributedRun::Connect(env, config, device));
+  config = run.ResumeAfterRestart(std::move(config));
+  SOHO_ASSIGN_OR_RETURN(auto task, MakeTask(config, kind, run, device));
+  SOHO_ASSIGN_OR_RETURN(train::TrainerOptions options, run.TrainerOptionsFor(task->model()));
+  SOHO_ASSIGN_OR_RETURN(auto trainer, train::Trainer::Create(config, task.get(), std::move(options)));
   train::AddDefaultHooks(*trainer);
-  return trainer->Run();
+  SOHO_RETURN_IF_ERROR(trainer->Run());
+  return run.Finish();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 // What `pretrain` and `finetune_vqa` share after their config is loaded: the --work_dir and
-// --resume flags, the runtime (threads, seed, device), the task, the trainer with its
+// --resume flags, joining a distributed run when a launcher (torchrun, tools/dist_train.sh,
+// Slurm) set RANK/WORLD_SIZE/..., the runtime (threads, seed, device), the task, the trainer with its
 // standard hooks, and the exit code (0 done, 1 error, 128 + signal when SIGINT/SIGTERM
 // stopped the run after writing a checkpoint).
 #include <string>

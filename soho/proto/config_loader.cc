@@ -393,6 +393,7 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
                                             "'); use BF16 on the CPU"));
   }
   p.CheckRange("runtime.max_nonfinite_steps", runtime.max_nonfinite_steps(), 1, 1 << 30);
+  p.CheckRange("runtime.dist_timeout_s", runtime.dist_timeout_s(), 1, 7 * 24 * 3600);
   if (runtime.work_dir().empty()) p.Add("runtime.work_dir", "must be set");
   if (options.check_files) {
     if (runtime.resume_from() != "auto") p.CheckFile("runtime.resume_from", runtime.resume_from());

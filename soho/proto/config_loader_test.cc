@@ -62,12 +62,14 @@ TEST(ConfigLoader, UnknownFieldIsRejectedWithItsName) {
 TEST(ConfigLoader, BadValuesNameTheField) {
   const std::string path = TempFile(
       "bad_values.pbtxt",
-      "model { backbone { depth: 19 } transformer { hidden_size: 768 num_heads: 10 } }\n");
+      "model { backbone { depth: 19 } transformer { hidden_size: 768 num_heads: 10 } }\n"
+      "runtime { dist_timeout_s: 0 }\n");
   auto config = LoadConfig(path, {}, NoFileChecks());
   ASSERT_FALSE(config.ok());
   const std::string message(config.status().message());
   EXPECT_THAT(message, HasSubstr("model.backbone.depth: must be one of 18, 34, 50, 101 (got 19)"));
   EXPECT_THAT(message, HasSubstr("model.transformer.num_heads: hidden_size 768 is not divisible"));
+  EXPECT_THAT(message, HasSubstr("runtime.dist_timeout_s"));
 }
 
 TEST(ConfigLoader, NeckAndHeadKindsMustAgree) {

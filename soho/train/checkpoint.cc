@@ -117,12 +117,19 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path) {
   return checkpoint;
 }
 
-c10::IValue CaptureRngState() {
+at::Tensor CpuRngState() {
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(cpu.mutex());
+  return cpu.get_state();
+}
+
+c10::IValue CaptureRngState(const std::vector<at::Tensor>& rank_cpu_states) {
   GenericDict state = StringDict();
-  {
-    at::Generator cpu = at::detail::getDefaultCPUGenerator();
-    std::lock_guard<std::mutex> lock(cpu.mutex());
-    state.insert("torch_cpu", cpu.get_state());
+  state.insert("torch_cpu", CpuRngState());
+  if (!rank_cpu_states.empty()) {
+    c10::impl::GenericList ranks(c10::AnyType::get());
+    for (const at::Tensor& t : rank_cpu_states) ranks.push_back(t);
+    state.insert("torch_cpu_ranks", ranks);
   }
   c10::impl::GenericList cuda(c10::AnyType::get());
   if (at::hasCUDA()) {
@@ -136,15 +143,21 @@ c10::IValue CaptureRngState() {
   return state;
 }
 
-absl::Status RestoreRngState(const c10::IValue& value) {
+absl::Status RestoreRngState(const c10::IValue& value, int rank) {
   if (!value.isGenericDict() || !value.toGenericDict().contains("torch_cpu")) {
     return absl::DataLossError("random generator state is malformed");
   }
   const GenericDict state = value.toGenericDict();
+  at::Tensor cpu_state = state.at("torch_cpu").toTensor();
+  if (state.contains("torch_cpu_ranks")) {
+    const c10::List<c10::IValue> ranks = state.at("torch_cpu_ranks").toList();
+    // A group of another size (or a single process) keeps rank 0's stream.
+    if (rank < static_cast<int>(ranks.size())) cpu_state = ranks.get(rank).toTensor();
+  }
   {
     at::Generator cpu = at::detail::getDefaultCPUGenerator();
     std::lock_guard<std::mutex> lock(cpu.mutex());
-    cpu.set_state(state.at("torch_cpu").toTensor());
+    cpu.set_state(cpu_state);
   }
   if (state.contains("torch_cuda") && at::hasCUDA()) {
     const c10::List<c10::IValue> cuda = state.at("torch_cuda").toList();

@@ -48,8 +48,13 @@ absl::StatusOr<Checkpoint> LoadCheckpoint(const std::string& path);
 // The state of every random generator a training step draws from: torch's CPU generator
 // (dropout, MVM masking) and each CUDA device's. (The data pipeline's randomness is a pure
 // function of seed, epoch and batch index: the position restores it.)
-c10::IValue CaptureRngState();
-absl::Status RestoreRngState(const c10::IValue& state);
+// In a distributed run every rank draws from its own CPU generator (seeded seed + rank):
+// `rank_cpu_states` (CpuRngState() of ranks 0..N-1, gathered by the trainer) are stored too,
+// and RestoreRngState gives `rank` its own, so that a resumed group continues exactly.
+c10::IValue CaptureRngState(const std::vector<at::Tensor>& rank_cpu_states = {});
+absl::Status RestoreRngState(const c10::IValue& state, int rank = 0);
+// This process's CPU generator state.
+at::Tensor CpuRngState();
 
 // The checkpoints of one work dir: periodic epoch_N.pt / iter_N.pt, a `latest.pt` link to the
 // newest checkpoint, and only the newest `keep` periodic ones kept (0 keeps all).

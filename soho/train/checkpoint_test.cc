@@ -68,6 +68,20 @@ TEST(CheckpointTest, RngStateRestoresTheSameDraws) {
   EXPECT_TRUE(at::rand({4}).equal(first));
 }
 
+TEST(CheckpointTest, EachRankRestoresItsOwnStream) {
+  at::manual_seed(10);
+  const at::Tensor rank0 = CpuRngState();
+  at::manual_seed(11);
+  const at::Tensor rank1 = CpuRngState();
+  const at::Tensor rank1_draws = at::rand({4});
+  const c10::IValue state = CaptureRngState({rank0, rank1});
+  ASSERT_TRUE(RestoreRngState(state, /*rank=*/1).ok());
+  EXPECT_TRUE(at::rand({4}).equal(rank1_draws));
+  // A rank the checkpoint has no stream for (a larger group) continues rank 0's.
+  ASSERT_TRUE(RestoreRngState(state, /*rank=*/2).ok());
+  EXPECT_FALSE(at::rand({4}).equal(rank1_draws));
+}
+
 TEST(CheckpointTest, PythonTorchLoadSeesTheMmcvLayout) {
   const std::string path = TempDir("python") + "/c.pt";
   ASSERT_TRUE(SaveCheckpoint(Sample(), path).ok());

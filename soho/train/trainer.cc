@@ -71,7 +71,7 @@ absl::Status Trainer::Resume(const std::string& path) {
   if (absl::Status s = optimizer_.LoadStateDict(checkpoint.optimizer); !s.ok()) {
     return absl::FailedPreconditionError(absl::StrCat("checkpoint ", path, ": ", s.message()));
   }
-  if (absl::Status s = RestoreRngState(checkpoint.rng); !s.ok()) {
+  if (absl::Status s = RestoreRngState(checkpoint.rng, options_.rank); !s.ok()) {
     return absl::DataLossError(absl::StrCat("checkpoint ", path, ": ", s.message()));
   }
   if (checkpoint.position.epoch_batch > task_->batches_per_epoch()) {
@@ -93,7 +93,7 @@ Checkpoint Trainer::MakeCheckpoint() const {
   checkpoint.position = position_;
   checkpoint.model = model::CollectStateDict(task_->model(), task_->tied_weights());
   checkpoint.optimizer = optimizer_.StateDict();
-  checkpoint.rng = CaptureRngState();
+  checkpoint.rng = CaptureRngState(rank_rng_states_);
   checkpoint.loss_scale = scaler_.scale();
   checkpoint.nonfinite_streak = nonfinite_streak_;
   checkpoint.config_text = ConfigToText(config_);
@@ -112,6 +112,8 @@ absl::Status Trainer::Run() {
     return absl::OkStatus();
   }
   InstallStopSignalHandlers();
+  GradientSync* sync = options_.gradient_sync.get();
+  if (sync != nullptr) SOHO_RETURN_IF_ERROR(sync->BroadcastFromRank0());
   SOHO_RETURN_IF_ERROR(ForEachHook([&](TrainHook& h) { return h.BeforeRun(*this); }));
   task_->model().train();
   const int64_t batches_per_epoch = task_->batches_per_epoch();
@@ -130,7 +132,13 @@ absl::Status Trainer::Run() {
       SOHO_RETURN_IF_ERROR(ForEachHook([&](TrainHook& h) { return h.AfterIteration(*this, stats); }));
       if (!stats.stepped) continue;
       SOHO_RETURN_IF_ERROR(ForEachHook([&](TrainHook& h) { return h.AfterStep(*this); }));
-      if (const int signal = StopSignal(); signal != 0) {
+      int signal = StopSignal();
+      if (sync != nullptr) {
+        // Every rank stops at the same step, or the others would wait for it in vain.
+        SOHO_ASSIGN_OR_RETURN(const bool any_stopped, sync->AnyRank(signal != 0));
+        if (any_stopped && signal == 0) signal = SIGTERM;
+      }
+      if (signal != 0) {
         SOHO_RETURN_IF_ERROR(ForEachHook([&](TrainHook& h) { return h.AfterRun(*this, /*interrupted=*/true); }));
         return absl::CancelledError(absl::StrCat(signal == SIGINT ? "SIGINT" : "SIGTERM", " at iteration ",
                                                  position_.iteration, ": checkpoint written to ",
@@ -177,9 +185,16 @@ absl::StatusOr<IterationStats> Trainer::TrainIteration(double data_seconds) {
   const at::Tensor loss = losses.at("loss").to(at::kFloat);
   for (const auto& [name, value] : losses) stats.losses[name] = value.detach().item<double>();
   const double loss_value = stats.losses.at("loss");
-  if (std::isfinite(loss_value)) {
-    (loss * (scaler_.scale() / static_cast<double>(group_size))).backward();
-  } else {
+  GradientSync* sync = options_.gradient_sync.get();
+  const at::Tensor scaled_loss = loss * (scaler_.scale() / static_cast<double>(group_size));
+  if (sync != nullptr) {
+    // Always backward when distributed, even on a non-finite loss: the other ranks wait for
+    // this rank's gradients, and the NaN they carry makes every rank skip the same step.
+    SOHO_RETURN_IF_ERROR(sync->Backward(scaled_loss, /*average=*/last_in_group));
+  } else if (std::isfinite(loss_value)) {
+    scaled_loss.backward();
+  }
+  if (!std::isfinite(loss_value)) {
     LOG(WARNING) << "non-finite loss " << loss_value << " at iteration " << position_.iteration + 1
                  << " (epoch " << position_.epoch + 1 << ", batch " << position_.epoch_batch + 1
                  << "): its optimizer step is skipped";
@@ -189,6 +204,11 @@ absl::StatusOr<IterationStats> Trainer::TrainIteration(double data_seconds) {
   if (last_in_group) {
     SOHO_ASSIGN_OR_RETURN(stats.grad_norm, OptimizerStep(stats.lr));
     stats.stepped = true;
+    if (sync != nullptr) {
+      SOHO_RETURN_IF_ERROR(sync->SyncBuffers());
+      // Checkpoints are taken only here, and only by rank 0: it needs the others' streams.
+      SOHO_ASSIGN_OR_RETURN(rank_rng_states_, sync->AllGather(CpuRngState()));
+    }
   }
   ++position_.epoch_batch;
   ++position_.iteration;

@@ -92,11 +92,32 @@ class TrainHook {
   virtual absl::Status AfterRun(Trainer& /*trainer*/, bool /*interrupted*/) { return absl::OkStatus(); }
 };
 
+// Data parallelism as the loop sees it (soho/train/data_parallel.h implements it with c10d's
+// Reducer). Without one, the Trainer runs a single process.
+class GradientSync {
+ public:
+  virtual ~GradientSync() = default;
+  // Makes every rank's parameters and buffers rank 0's (once, before the first iteration).
+  virtual absl::Status BroadcastFromRank0() = 0;
+  // Backward of `loss`. With `average` (the last batch of an accumulation group) the
+  // gradients end averaged over the ranks; otherwise they only accumulate locally, without
+  // any communication.
+  virtual absl::Status Backward(const at::Tensor& loss, bool average) = 0;
+  // After an optimizer step: buffers (BatchNorm running statistics) from rank 0, as
+  // PyTorch's DDP broadcast_buffers, so that checkpoints and evaluation agree across ranks.
+  virtual absl::Status SyncBuffers() = 0;
+  // Whether `flag` is true on any rank (a stop signal that reached only some of them).
+  virtual absl::StatusOr<bool> AnyRank(bool flag) = 0;
+  // Every rank's `tensor` (same shape and type on all), in rank order.
+  virtual absl::StatusOr<std::vector<at::Tensor>> AllGather(const at::Tensor& tensor) = 0;
+};
+
 struct TrainerOptions {
   // Distributed seams: rank 0 alone writes logs and checkpoints.
   int rank = 0;
   int world_size = 1;
   std::shared_ptr<Collective> collective;
+  std::shared_ptr<GradientSync> gradient_sync;  // null: one process
 };
 
 class Trainer {
@@ -148,6 +169,8 @@ class Trainer {
   std::string resumed_from_;
   int64_t nonfinite_streak_ = 0;
   bool group_has_nonfinite_loss_ = false;
+  // Distributed: every rank's CPU generator state after the last step (for checkpoints).
+  std::vector<at::Tensor> rank_rng_states_;
   std::vector<std::unique_ptr<TrainHook>> hooks_;
 };
 
