@@ -6,9 +6,8 @@
 //   OPENBLAS_CORETYPE=SkylakeX SOHO_BENCHMARK_THREADS=2 bazel run //benchmarks:model_benchmark
 //
 // The context lines printed first name the BLAS library torch resolved and the threads.
-#include <unistd.h>
-
-#include <climits>
+// //benchmarks:train_benchmark times the full training step (with clipping and the
+// optimizer) against eager PyTorch.
 #include <cstdlib>
 #include <string>
 #include <thread>
@@ -17,54 +16,21 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include "benchmarks/blas_info.h"
+#include "benchmarks/pretrain_workload.h"
 #include "soho/common/logging.h"
-#include "soho/model/soho_model.h"
-#include "soho/proto/config_loader.h"
 
-namespace soho {
+namespace soho::bench {
 namespace {
 
-proto::ModelConfig LoadModelConfig(const std::string& path) {
-  ValidateOptions options;
-  options.check_files = false;
-  auto config = LoadConfig(path, {}, options);
+PretrainWorkload MakeWorkload(const PretrainSetting& setting) {
+  auto config = LoadBenchmarkConfig(setting.config_path);
   CHECK(config.ok()) << config.status();
-  return config->model();
+  return MakePretrainWorkload(config->model(), setting.shape);
 }
 
-struct PretrainWorkload {
-  model::SohoPretrainModel model{nullptr};
-  model::ImageBatch images;
-  model::TextBatch text;
-  model::PretrainTargets targets;
-};
-
-// `batch` images of valid size (h, w) padded to multiples of 32, `group` captions each of
-// `length` tokens with 15% of them MLM targets and half the captions mismatched.
-PretrainWorkload MakePretrainWorkload(const std::string& config_path, int64_t batch, int64_t h,
-                                      int64_t w, int64_t group, int64_t length) {
-  torch::manual_seed(0);
-  const proto::ModelConfig config = LoadModelConfig(config_path);
-  PretrainWorkload work;
-  work.model = model::SohoPretrainModel(config);
-  work.model->train();
-  const int64_t padded_h = (h + 31) / 32 * 32, padded_w = (w + 31) / 32 * 32;
-  work.images.images = at::zeros({batch, 3, padded_h, padded_w});
-  work.images.images.narrow(2, 0, h).narrow(3, 0, w).normal_();
-  work.images.valid_hw = at::tensor({h, w}, at::kLong).repeat({batch, 1});
-  const int64_t rows = batch * group;
-  const int64_t vocab = config.transformer().vocab_size();
-  work.text.input_ids = at::randint(1, vocab, {rows, length}, at::kLong);
-  work.text.attention_mask = at::ones({rows, length}, at::kLong);
-  const at::Tensor masked = at::rand({rows, length}).lt(0.15);
-  work.targets.mlm_labels = at::where(masked, work.text.input_ids, at::full_like(work.text.input_ids, -100));
-  work.targets.itm_labels = at::randint(0, 2, {rows}, at::kLong);
-  return work;
-}
-
-void PretrainStep(benchmark::State& state, const std::string& config_path, int64_t batch,
-                  int64_t h, int64_t w, int64_t group) {
-  PretrainWorkload work = MakePretrainWorkload(config_path, batch, h, w, group, 16);
+void PretrainStep(benchmark::State& state, const PretrainSetting& setting) {
+  PretrainWorkload work = MakeWorkload(setting);
   int64_t iteration = 0;
   for (auto _ : state) {
     work.model->SetIteration(++iteration);
@@ -73,55 +39,44 @@ void PretrainStep(benchmark::State& state, const std::string& config_path, int64
     losses.at("loss").backward();
     benchmark::DoNotOptimize(losses.at("loss").item<float>());
   }
-  state.counters["images/s"] =
-      benchmark::Counter(static_cast<double>(batch * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["images/s"] = benchmark::Counter(
+      static_cast<double>(setting.shape.images * state.iterations()), benchmark::Counter::kIsRate);
 }
 
-void PretrainForwardEval(benchmark::State& state, const std::string& config_path, int64_t batch,
-                         int64_t h, int64_t w, int64_t group) {
-  PretrainWorkload work = MakePretrainWorkload(config_path, batch, h, w, group, 16);
+void PretrainForwardEval(benchmark::State& state, const PretrainSetting& setting) {
+  PretrainWorkload work = MakeWorkload(setting);
   work.model->eval();
   at::NoGradGuard no_grad;
   for (auto _ : state) {
     auto out = work.model->forward(work.images, work.text);
     benchmark::DoNotOptimize(out.itm_logits.sum().item<float>());
   }
-  state.counters["images/s"] =
-      benchmark::Counter(static_cast<double>(batch * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["images/s"] = benchmark::Counter(
+      static_cast<double>(setting.shape.images * state.iterations()), benchmark::Counter::kIsRate);
 }
-
-constexpr char kRes18[] = "configs/pretrain/soho_res18_pre.pbtxt";
-constexpr char kTiny[] = "configs/tiny/pretrain.pbtxt";
 
 // Wall-clock time (torch runs on several threads; CPU time would count only the main one).
 // Released setting: batch 2 x 4 captions, 600x1000 images (padded to 608x1024).
-BENCHMARK_CAPTURE(PretrainStep, res18_b2_600x1000, kRes18, 2, 600, 1000, 4)
+BENCHMARK_CAPTURE(PretrainStep, res18_b2_600x1000, Res18Setting())
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);
-BENCHMARK_CAPTURE(PretrainForwardEval, res18_b2_600x1000, kRes18, 2, 600, 1000, 4)
+BENCHMARK_CAPTURE(PretrainForwardEval, res18_b2_600x1000, Res18Setting())
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);
 // Tiny CPU config: batch 8 x 2 captions, 160x224 images.
-BENCHMARK_CAPTURE(PretrainStep, tiny_b8_160x224, kTiny, 8, 160, 224, 2)
+BENCHMARK_CAPTURE(PretrainStep, tiny_b8_160x224, TinySetting())
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(3.0);
-BENCHMARK_CAPTURE(PretrainForwardEval, tiny_b8_160x224, kTiny, 8, 160, 224, 2)
+BENCHMARK_CAPTURE(PretrainForwardEval, tiny_b8_160x224, TinySetting())
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(3.0);
-
-std::string BlasLibrary() {
-  char target[PATH_MAX] = {0};
-  const char* alternative = "/etc/alternatives/libblas.so.3-x86_64-linux-gnu";
-  const ssize_t n = readlink(alternative, target, sizeof(target) - 1);
-  return n > 0 ? std::string(target, n) : "unknown (no " + std::string(alternative) + ")";
-}
 
 }  // namespace
-}  // namespace soho
+}  // namespace soho::bench
 
 int main(int argc, char** argv) {
   const char* threads = std::getenv("SOHO_BENCHMARK_THREADS");
@@ -129,7 +84,7 @@ int main(int argc, char** argv) {
                               : static_cast<int>(std::thread::hardware_concurrency()));
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
   benchmark::AddCustomContext("torch_threads", std::to_string(at::get_num_threads()));
-  benchmark::AddCustomContext("blas", soho::BlasLibrary());
+  benchmark::AddCustomContext("blas", soho::bench::BlasDescription());
   benchmark::AddCustomContext("OPENBLAS_CORETYPE", coretype ? coretype : "(unset)");
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

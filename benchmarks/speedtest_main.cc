@@ -8,7 +8,6 @@
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <c10/core/InferenceMode.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -25,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "benchmarks/blas_info.h"
 #include "benchmarks/pipelines.h"
 #include "benchmarks/speedtest_stats.h"
 #include "benchmarks/stage_clock.h"
@@ -96,16 +96,6 @@ absl::Status ValidateFlags() {
         "--num_boxes >= 0");
   }
   return absl::OkStatus();
-}
-
-// Which BLAS LibTorch's matrix products use, as far as the process can tell.
-std::string BlasDescription() {
-  using CoreName = char* (*)();
-  if (auto* core = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) {
-    auto* config = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
-    return absl::StrCat("OpenBLAS (", config != nullptr ? config() : "", ", core ", core(), ")");
-  }
-  return "not OpenBLAS (e.g. the netlib reference BLAS, or MKL)";
 }
 
 Json Environment(const at::Device& device) {
