@@ -27,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -45,7 +46,8 @@
 
 DEFINE_string(settings, "res18,tiny", "Comma-separated settings to run: res18 (the released model, "
               "2 images x 4 captions at 600x1000) and/or tiny (8 images x 2 captions at 160x224).");
-DEFINE_int32(threads, 2, "Intra-op threads of both implementations.");
+DEFINE_int32(threads, 2, "Intra-op threads of both implementations (OpenBLAS keeps its own pool, the same on "
+             "both sides; both print its size).");
 DEFINE_int32(warmup, 1, "Untimed steps of each implementation per setting.");
 DEFINE_int32(iterations, 3, "Timed steps of each implementation per setting, at least.");
 DEFINE_double(min_seconds, 10, "More timed steps, until each implementation has spent this long in them "
@@ -110,8 +112,8 @@ absl::StatusOr<std::vector<PretrainSetting>> ParseSettings(const std::string& te
 std::string CpuModel() {
   std::ifstream cpuinfo("/proc/cpuinfo");
   for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0 && line.find(':') != std::string::npos) {
-      return line.substr(line.find(':') + 2);
+    if (const size_t colon = line.find(':'); line.rfind("model name", 0) == 0 && colon != std::string::npos) {
+      return std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
     }
   }
   return "unknown";
