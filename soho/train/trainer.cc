@@ -183,7 +183,15 @@ absl::StatusOr<IterationStats> Trainer::TrainIteration(double data_seconds) {
     losses = task_->ForwardLosses();
   }
   const at::Tensor loss = losses.at("loss").to(at::kFloat);
-  for (const auto& [name, value] : losses) stats.losses[name] = value.detach().item<double>();
+  {
+    // One device-to-host copy for all the scalars, not one synchronization per loss.
+    std::vector<at::Tensor> scalars;
+    for (const auto& [name, value] : losses) scalars.push_back(value.detach().to(at::kDouble).reshape({}));
+    const at::Tensor host = at::stack(scalars).cpu();
+    const double* values = host.data_ptr<double>();
+    size_t i = 0;
+    for (const auto& [name, value] : losses) stats.losses[name] = values[i++];
+  }
   const double loss_value = stats.losses.at("loss");
   GradientSync* sync = options_.gradient_sync.get();
   const at::Tensor scaled_loss = loss * (scaler_.scale() / static_cast<double>(group_size));
