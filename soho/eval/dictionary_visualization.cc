@@ -15,19 +15,14 @@
 #include "soho/common/progress.h"
 #include "soho/common/status_macros.h"
 #include "soho/data/annotations/json_file.h"
-#include "soho/data/annotations/pretrain_annotation.h"
 #include "soho/data/image/image_sources.h"
 #include "soho/data/rng.h"
 #include "soho/eval/eval_mode.h"
+#include "soho/eval/val_images.h"
 #include "soho/model/grid_mask.h"
 
 namespace soho::eval {
 namespace {
-
-struct ImageRef {
-  int source = 0;
-  std::string file_name;
-};
 
 // Where a patch of an entry was seen.
 struct CellRef {
@@ -110,20 +105,9 @@ absl::StatusOr<DictionaryVisualizationReport> VisualizeDictionary(model::SohoPre
                                                                   const proto::DataConfig& data,
                                                                   const DictionaryVisualizationOptions& options) {
   SOHO_RETURN_IF_ERROR(CheckOptions(options));
-  if (data.val().empty()) {
-    return absl::InvalidArgumentError("data.val is empty: the dictionary picture uses the pre-training val images");
-  }
-  std::vector<ImageRef> candidates;
-  std::vector<std::string> roots;
-  for (int s = 0; s < data.val_size(); ++s) {
-    roots.push_back(data.val(s).image_root());
-    if (static_cast<int>(candidates.size()) >= options.num_images) continue;
-    SOHO_ASSIGN_OR_RETURN(data::PretrainAnnotations annotations, data::ReadPretrainAnnotations(data.val(s).annotation()));
-    for (data::PretrainImage& image : annotations.images) {
-      if (static_cast<int>(candidates.size()) >= options.num_images) break;
-      candidates.push_back({s, std::move(image.file_name)});
-    }
-  }
+  SOHO_ASSIGN_OR_RETURN(ValImages val, FirstValImages(data, options.num_images, "the dictionary picture"));
+  const std::vector<ValImage>& candidates = val.images;
+  const std::vector<std::string>& roots = val.roots;
   SOHO_ASSIGN_OR_RETURN(std::unique_ptr<data::ImageSources> sources,
                         data::ImageSources::Open(roots, data.image(), /*training=*/false));
   data::Rng rng(0);  // the test scale draws nothing

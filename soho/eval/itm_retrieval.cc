@@ -8,19 +8,13 @@
 #include "soho/common/logging.h"
 #include "soho/common/progress.h"
 #include "soho/common/status_macros.h"
-#include "soho/data/annotations/pretrain_annotation.h"
 #include "soho/data/image/image_sources.h"
 #include "soho/data/rng.h"
 #include "soho/eval/eval_mode.h"
+#include "soho/eval/val_images.h"
 
 namespace soho::eval {
 namespace {
-
-struct Candidate {
-  int source = 0;
-  std::string file_name;
-  std::vector<std::string> captions;
-};
 
 }  // namespace
 
@@ -70,29 +64,18 @@ absl::StatusOr<ItmRetrievalResult> EvaluateItmRetrieval(model::SohoPretrainModel
     return absl::InvalidArgumentError(absl::StrCat("retrieval needs >= 1 image and >= 1 text per pass, got ",
                                                    options.num_images, " and ", options.texts_per_pass));
   }
-  if (data.val().empty()) {
-    return absl::InvalidArgumentError("data.val is empty: retrieval runs on the pre-training val split");
-  }
-  std::vector<Candidate> candidates;
-  std::vector<std::string> roots;
-  for (int s = 0; s < data.val_size(); ++s) {
-    roots.push_back(data.val(s).image_root());
-    if (static_cast<int>(candidates.size()) >= options.num_images) continue;
-    SOHO_ASSIGN_OR_RETURN(data::PretrainAnnotations annotations, data::ReadPretrainAnnotations(data.val(s).annotation()));
-    for (data::PretrainImage& image : annotations.images) {
-      if (static_cast<int>(candidates.size()) >= options.num_images) break;
-      candidates.push_back({s, std::move(image.file_name), std::move(image.captions)});
-    }
-  }
+  SOHO_ASSIGN_OR_RETURN(ValImages val, FirstValImages(data, options.num_images, "retrieval"));
+  const std::vector<ValImage>& candidates = val.images;
+  const std::vector<std::string>& roots = val.roots;
   SOHO_ASSIGN_OR_RETURN(std::unique_ptr<data::ImageSources> sources,
                         data::ImageSources::Open(roots, data.image(), /*training=*/false));
   data::Rng rng(0);  // the test scale draws nothing
 
   // First pass: which images load, so that the texts of the others are left out of the
   // ranking. The second pass decodes them again rather than holding N images in memory.
-  std::vector<const Candidate*> usable;
+  std::vector<const ValImage*> usable;
   ItmRetrievalResult result;
-  for (const Candidate& c : candidates) {
+  for (const ValImage& c : candidates) {
     absl::StatusOr<cv::Mat> image = sources->Load(c.source, c.file_name, &rng);
     if (!image.ok()) {
       LOG(WARNING) << "retrieval: left out (with its captions): " << image.status().message();
