@@ -29,6 +29,7 @@ DEFINE_int32(num_eval_images, -1, "synthetic: images in val and in test; -1 = ma
 DEFINE_uint64(seed, 0, "synthetic: random seed; the output is a function of it (and the sizes) only.");
 DEFINE_int32(captions_per_image, 6, "synthetic: captions per image (>= 5).");
 DEFINE_int32(questions_per_image, 6, "synthetic: VQA questions per image.");
+DEFINE_int32(max_objects, 4, "synthetic: objects per scene are 1..max_objects (at most 4).");
 DEFINE_int32(threads, 0, "synthetic: rendering threads (0 = all cores); does not change the output.");
 // coco / vg
 DEFINE_string(captions, "", "coco: a COCO captions file (captions_train2014.json).");
@@ -94,6 +95,7 @@ absl::Status RunSynthetic() {
   options.seed = FLAGS_seed;
   options.captions_per_image = FLAGS_captions_per_image;
   options.questions_per_image = FLAGS_questions_per_image;
+  options.max_objects = FLAGS_max_objects;
   options.num_threads = FLAGS_threads;
   if (FLAGS_vocab_size > 0) options.vocab_size = FLAGS_vocab_size;
   if (FLAGS_min_answer_count > 0) options.min_answer_count = FLAGS_min_answer_count;

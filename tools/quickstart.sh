@@ -1,36 +1,96 @@
 #!/usr/bin/env bash
-# The main job on the embedded default, on a CPU: installs packages, builds every tool,
-# renders the synthetic world into data/synthetic, pre-trains the tiny config and fine-tunes
-# VQA from it (evaluating the VQA score on the val split every epoch).
+# The main job on the embedded default, on a CPU, end to end:
+#   1. installs the packages and builds the tools;
+#   2. renders the synthetic world into data/synthetic;
+#   3. pre-trains configs/tiny/pretrain.pbtxt (MLM + MVM + ITM on the world's captions);
+#   4. fine-tunes configs/tiny/vqa.pbtxt three ways: from those pre-trained weights, from
+#      scratch, and question-only (every image blanked: what the questions alone give away);
+#   5. evaluates each with the official VQA metric, and the pre-trained model on its own tasks
+#      and on zero-shot image-text retrieval;
+#   6. prints the comparison and writes WORK_DIR/report.json (tools/quickstart_report.py).
 #
-#   bash tools/quickstart.sh            # reuses the world and finished or interrupted runs
-#   bash tools/quickstart.sh --fresh    # starts everything over
+#   bash tools/quickstart.sh                  # reuses the world and finished or interrupted runs
+#   bash tools/quickstart.sh --fresh          # starts everything over (the world included)
+#   bash tools/quickstart.sh --fresh_runs     # reruns every training and evaluation, same world
+#   bash tools/quickstart.sh --seed=7         # another training seed, in work_dirs/quickstart_seed7
+#   bash tools/quickstart.sh --work_dir=DIR   # where the runs and report.json go
+#   bash tools/quickstart.sh --skip_setup     # packages already installed (CI, tools/reproduce.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-fresh=0
-[[ "${1:-}" == "--fresh" ]] && fresh=1
+fresh=0 fresh_runs=0 setup=1 seed=42 work_dir=""
+for arg in "$@"; do
+  case "$arg" in
+    --fresh) fresh=1 ;;
+    --fresh_runs) fresh_runs=1 ;;
+    --skip_setup) setup=0 ;;
+    --seed=*) seed="${arg#--seed=}" ;;
+    --work_dir=*) work_dir="${arg#--work_dir=}" ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "quickstart: unknown argument '$arg' (see --help)" >&2; exit 1 ;;
+  esac
+done
+[[ "$seed" =~ ^[0-9]+$ ]] || { echo "quickstart: --seed must be a non-negative integer, got '$seed'" >&2; exit 1; }
+[[ -n "$work_dir" ]] || work_dir=$([[ "$seed" == 42 ]] && echo work_dirs/quickstart || echo "work_dirs/quickstart_seed$seed")
 
-bash tools/setup.sh
-bazel build //tools/... //benchmarks/...
+(( setup )) && bash tools/setup.sh
+bazel build //tools:prepare //tools:pretrain //tools:finetune_vqa //tools:eval
 bin=bazel-bin/tools
 
-if (( fresh )); then rm -rf data/synthetic work_dirs/tiny_pretrain work_dirs/tiny_vqa; fi
+if (( fresh )); then rm -rf data/synthetic; fi
+if (( fresh || fresh_runs )); then rm -rf "$work_dir"; fi
+mkdir -p "$work_dir"
+echo "$seed" > "$work_dir/seed"
+
+# Each step's seconds, kept across reruns (a reused step keeps the time it took when it ran).
+seconds_file="$work_dir/seconds.json"
+[[ -f "$seconds_file" ]] || echo '{}' > "$seconds_file"
+timed() {  # timed NAME COMMAND...: runs COMMAND, records its seconds under NAME
+  local name="$1" start=$SECONDS
+  shift
+  echo
+  echo "==> quickstart: $name"
+  "$@"
+  python3 - "$seconds_file" "$name" $((SECONDS - start)) <<'EOF'
+import json, sys
+path, name, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(path) as f: times = json.load(f)
+if seconds > 0 or name not in times: times[name] = seconds
+with open(path, "w") as f: json.dump(times, f)
+EOF
+}
+
 if [[ ! -f data/synthetic/vocab.txt ]]; then
-  "$bin/prepare" synthetic --out=data/synthetic
+  timed prepare "$bin/prepare" synthetic --out=data/synthetic
 fi
 
+common="runtime.seed=$seed"
 # --resume=auto continues an interrupted run from its latest checkpoint, and does nothing for
 # a finished one.
-SECONDS=0
-"$bin/pretrain" --config=configs/tiny/pretrain.pbtxt --resume=auto
-pretrain_seconds=$SECONDS
-SECONDS=0
-"$bin/finetune_vqa" --config=configs/tiny/vqa.pbtxt --init=work_dirs/tiny_pretrain/latest.pt --resume=auto
-finetune_seconds=$SECONDS
+timed pretrain "$bin/pretrain" --config=configs/tiny/pretrain.pbtxt --resume=auto \
+  --work_dir="$work_dir/pretrain" --set="$common"
+pretrained="$work_dir/pretrain/latest.pt"
+
+finetune() {  # finetune VARIANT EXTRA_OVERRIDES
+  timed "finetune_$1" "$bin/finetune_vqa" --config=configs/tiny/vqa.pbtxt --resume=auto \
+    --work_dir="$work_dir/vqa_$1" --set="$common${2:+,$2}"
+}
+finetune pretrained "runtime.init_from=[$pretrained]"
+finetune scratch "runtime.init_from=[]"
+finetune question_only "runtime.init_from=[],data.image.blank=true"
+
+evaluate_all() {
+  for variant in pretrained scratch question_only; do
+    local blank=""
+    [[ "$variant" == question_only ]] && blank=",data.image.blank=true"
+    "$bin/eval" --config=configs/tiny/vqa.pbtxt --checkpoint="$work_dir/vqa_$variant/latest.pt" \
+      --set="runtime.work_dir=$work_dir/vqa_$variant$blank"
+  done
+  "$bin/eval" --config=configs/tiny/pretrain.pbtxt --checkpoint="$pretrained" \
+    --set="runtime.work_dir=$work_dir/pretrain,$common"
+}
+timed eval evaluate_all
 
 echo
-echo "quickstart: pre-training ${pretrain_seconds}s, VQA fine-tuning ${finetune_seconds}s"
-echo "  pre-training log:   work_dirs/tiny_pretrain/metrics.jsonl (TensorBoard: work_dirs/tiny_pretrain/tf_logs)"
-echo "  VQA log:            work_dirs/tiny_vqa/metrics.jsonl"
-echo "  last VQA val score: $(grep '"mode":"val"' work_dirs/tiny_vqa/metrics.jsonl | tail -1)"
+python3 tools/quickstart_report.py build "$work_dir"
+echo "  logs: $work_dir/*/metrics.jsonl (TensorBoard: tensorboard --logdir $work_dir)"

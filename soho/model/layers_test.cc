@@ -88,6 +88,20 @@ TEST(ResNetTest, ReturnsRequestedStagesWithStrides) {
   EXPECT_EQ(outputs[3].sizes(), (at::IntArrayRef{1, 512, 2, 3}));
 }
 
+TEST(ResNetTest, BaseChannelsScalesEveryStage) {
+  ResNetOptions options;
+  options.base_channels = 8;
+  options.out_stages = {1, 4};
+  ResNet net(options);
+  net->eval();
+  auto outputs = net->forward(at::randn({1, 3, 64, 96}));
+  ASSERT_EQ(outputs.size(), 2u);
+  EXPECT_EQ(outputs[0].sizes(), (at::IntArrayRef{1, 8, 16, 24}));
+  EXPECT_EQ(outputs[1].sizes(), (at::IntArrayRef{1, 64, 2, 3}));
+  EXPECT_EQ(net->stage_channels(4), 64);
+  EXPECT_EQ(net->conv1->weight.size(0), 8);
+}
+
 TEST(ResNetTest, ZeroInitResidualMakesIdentityBlocksPassThrough) {
   ResNetOptions options;
   options.frozen_stages = 0;

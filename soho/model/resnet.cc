@@ -60,6 +60,7 @@ ResNetOptions ResNetOptions::FromProto(const proto::BackboneConfig& config) {
     std::sort(options.out_stages.begin(), options.out_stages.end());
   }
   options.zero_init_residual = config.zero_init_residual();
+  options.base_channels = config.base_channels();
   return options;
 }
 
@@ -108,14 +109,17 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options) : options_(options) {
   for (int stage : options.out_stages) {
     TORCH_CHECK(stage >= 1 && stage <= 4, "ResNet output stages are 1..4, got ", stage);
   }
+  TORCH_CHECK(options.base_channels >= 1, "ResNet base_channels must be >= 1, got ",
+              options.base_channels);
   expansion_ = layout.bottleneck ? BottleneckImpl::kExpansion : BasicBlockImpl::kExpansion;
 
-  conv1 = register_module("conv1", Conv(3, 64, 7, 2, 3));
-  bn1 = register_module("bn1", Norm(64));
-  int64_t channels = 64;
+  const int64_t base = options.base_channels;
+  conv1 = register_module("conv1", Conv(3, base, 7, 2, 3));
+  bn1 = register_module("bn1", Norm(base));
+  int64_t channels = base;
   nn::Sequential* stages[] = {&layer1, &layer2, &layer3, &layer4};
   for (int i = 0; i < 4; ++i) {
-    const int64_t planes = int64_t{64} << i;
+    const int64_t planes = base << i;
     const int64_t stride = i == 0 ? 1 : 2;
     *stages[i] = layout.bottleneck
                      ? MakeStage<Bottleneck>(channels, planes, layout.blocks[i], stride)
@@ -183,7 +187,7 @@ torch::nn::Sequential& ResNetImpl::layer(int stage) {
 
 int64_t ResNetImpl::stage_channels(int stage) const {
   TORCH_CHECK(stage >= 1 && stage <= 4, "ResNet stages are 1..4, got ", stage);
-  return (int64_t{64} << (stage - 1)) * expansion_;
+  return (options_.base_channels << (stage - 1)) * expansion_;
 }
 
 at::Tensor ResNetImpl::Stem(const at::Tensor& images) {

@@ -31,6 +31,8 @@ struct ResNetOptions {
   std::vector<int> out_stages = {4};
   // Zero the last BatchNorm's weight in each residual block (fresh weights only).
   bool zero_init_residual = true;
+  // Width of the stem; stage k has base_channels << (k-1) planes. 64 is torchvision's ResNet.
+  int64_t base_channels = 64;
 
   static ResNetOptions FromProto(const proto::BackboneConfig& config);
 };
@@ -80,7 +82,7 @@ class ResNetImpl : public torch::nn::Module {
   // layer1..layer4 by number (1-based).
   torch::nn::Sequential& layer(int stage);
 
-  // Output channels of a stage (1..4): 64/128/256/512 times the block expansion.
+  // Output channels of a stage (1..4): base_channels x 1/2/4/8 x the block expansion.
   int64_t stage_channels(int stage) const;
   const ResNetOptions& options() const { return options_; }
 

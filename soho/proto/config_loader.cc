@@ -257,6 +257,7 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
     p.Add("model.backbone.depth", absl::StrCat("must be one of 18, 34, 50, 101 (got ", backbone.depth(), ")"));
   }
   p.CheckRange("model.backbone.frozen_stages", backbone.frozen_stages(), -1, 4);
+  p.CheckRange("model.backbone.base_channels", backbone.base_channels(), 1, 1024);
   for (int stage : backbone.out_stages()) p.CheckRange("model.backbone.out_stages", stage, 1, 4);
 
   const auto& neck = model.neck();

@@ -61,6 +61,7 @@ absl::StatusOr<ImagePipeline> ImagePipeline::Create(const proto::ImageConfig& co
   if (!problems.empty()) return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));
   p.size_divisor_ = config.size_divisor();
   p.min_size_ = config.min_size();
+  p.blank_ = config.blank();
   return p;
 }
 
@@ -113,8 +114,9 @@ ImageBatch ImagePipeline::Collate(const std::vector<cv::Mat>& images) const {
   float* dst = out.images.data_ptr<float>();
   int64_t* hw = out.valid_hw.data_ptr<int64_t>();
   const size_t per_image = static_cast<size_t>(3) * height * width;
+  if (blank_) out.images.zero_();
   for (int64_t i = 0; i < batch; ++i) {
-    NormalizeInto(images[i], normalization_, dst + i * per_image, height, width);
+    if (!blank_) NormalizeInto(images[i], normalization_, dst + i * per_image, height, width);
     hw[2 * i] = images[i].rows;
     hw[2 * i + 1] = images[i].cols;
   }

@@ -53,7 +53,7 @@ class ImagePipeline {
   absl::StatusOr<cv::Mat> Prepare(absl::string_view bytes, const std::string& name, Rng* rng) const;
 
   // Pads to the batch's largest size (rounded up to the divisor), normalizes each image
-  // straight into the batch tensor and records the valid sizes. `images` must be non-empty
+  // straight into the batch tensor (all zeros with config.blank) and records the valid sizes. `images` must be non-empty
   // 8-bit BGR images (as Prepare returns). The images tensor's memory is recycled through a
   // FloatBufferPool shared by copies of this pipeline.
   ImageBatch Collate(const std::vector<cv::Mat>& images) const;
@@ -69,6 +69,7 @@ class ImagePipeline {
   Normalization normalization_;
   int size_divisor_ = 32;
   int min_size_ = 1;
+  bool blank_ = false;
   std::shared_ptr<FloatBufferPool> buffers_ = std::make_shared<FloatBufferPool>();
 };
 

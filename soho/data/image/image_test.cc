@@ -149,6 +149,21 @@ TEST(ImagePipelineTest, CollatePadsToLargestAndRecordsValidSizes) {
   EXPECT_EQ(img1.slice(1, 0, 20).slice(2, 0, 50).ne(0).all().item<bool>(), true);
 }
 
+TEST(ImagePipelineTest, BlankKeepsSizesButNotContent) {
+  proto::ImageConfig config = TestConfig();
+  config.set_blank(true);
+  auto pipeline = ImagePipeline::Create(config, /*training=*/false);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+  // The pool hands back a recycled buffer: fill one with non-zeros first.
+  pipeline->Collate({cv::Mat(64, 64, CV_8UC3, cv::Scalar(255, 255, 255))});
+  const ImageBatch batch = pipeline->Collate({cv::Mat(40, 30, CV_8UC3, cv::Scalar(0, 0, 255)),
+                                              cv::Mat(20, 50, CV_8UC3, cv::Scalar(255, 0, 0))});
+  ASSERT_EQ(batch.images.sizes(), (std::vector<int64_t>{2, 3, 64, 64}));
+  EXPECT_EQ(batch.images.abs().sum().item<float>(), 0.f);
+  EXPECT_EQ(batch.valid_hw[0][0].item<int64_t>(), 40);
+  EXPECT_EQ(batch.valid_hw[1][1].item<int64_t>(), 50);
+}
+
 TEST(ImagePipelineTest, PrepareResizesToTestScale) {
   auto pipeline = ImagePipeline::Create(TestConfig(), false);
   ASSERT_TRUE(pipeline.ok());

@@ -339,7 +339,7 @@ void ColorBgr(Color color, uint8_t bgr[3]) {
   std::copy(kBgr[static_cast<int>(color)], kBgr[static_cast<int>(color)] + 3, bgr);
 }
 
-Scene GenerateScene(Rng* rng) {
+Scene GenerateScene(Rng* rng, int max_objects) {
   Scene scene;
   const int long_side = rng->Uniform(256, 320);
   const int kind = rng->Uniform(3);  // landscape, portrait, square-ish
@@ -352,7 +352,7 @@ Scene GenerateScene(Rng* rng) {
   scene.noisy_background = rng->Bernoulli(0.5);
   scene.noise_seed = rng->Next();
 
-  const int wanted = rng->Uniform(1, 4);
+  const int wanted = rng->Uniform(1, std::clamp(max_objects, 1, kMaxObjects));
   const double unit = std::min(scene.width, scene.height);
   for (int i = 0; i < wanted; ++i) {
     Object o;

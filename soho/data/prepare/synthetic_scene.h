@@ -61,8 +61,11 @@ struct Scene {
   std::vector<Object> objects;
 };
 
-// One random scene: sides in [160, 320] (landscape, portrait or square-ish), 1..4 objects.
-Scene GenerateScene(Rng* rng);
+inline constexpr int kMaxObjects = 4;  // count words and questions go up to this many
+
+// One random scene: sides in [160, 320] (landscape, portrait or square-ish), 1..max_objects
+// objects (max_objects in [1, kMaxObjects]).
+Scene GenerateScene(Rng* rng, int max_objects = kMaxObjects);
 
 // "left", "right", "top", "bottom" or "center": where in the image the object is.
 std::string PositionWord(const Scene& scene, const Object& object);

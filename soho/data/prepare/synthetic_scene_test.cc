@@ -77,6 +77,18 @@ TEST(SyntheticSceneTest, GeometryAndSizes) {
   EXPECT_EQ(objects.count(0), 0u);
 }
 
+TEST(SyntheticSceneTest, MaxObjectsBoundsTheObjectCount) {
+  std::set<size_t> counts;
+  for (int i = 0; i < 200; ++i) {
+    Rng rng(DeriveSeed(3, 0, i));
+    const Scene scene = GenerateScene(&rng, /*max_objects=*/2);
+    ASSERT_GE(scene.objects.size(), 1u);
+    ASSERT_LE(scene.objects.size(), 2u);
+    counts.insert(scene.objects.size());
+  }
+  EXPECT_EQ(counts, (std::set<size_t>{1, 2}));
+}
+
 TEST(SyntheticSceneTest, AtLeastFiveDistinctCaptions) {
   std::set<std::string> all;
   for (const auto& captions : Sample().captions) {

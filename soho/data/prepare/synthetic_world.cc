@@ -55,7 +55,7 @@ Split MakeSplit(const std::string& name, int split_index, int count, int64_t fir
     item.file_name = VqaImageFileName(kImagePrefix, name, item.image_id);
     const uint64_t base = static_cast<uint64_t>(split_index) * 8;
     Rng scene_rng(synthetic::DeriveSeed(options.seed, base + kSceneStream, i));
-    item.scene = synthetic::GenerateScene(&scene_rng);
+    item.scene = synthetic::GenerateScene(&scene_rng, options.max_objects);
     Rng caption_rng(synthetic::DeriveSeed(options.seed, base + kCaptionStream, i));
     item.captions = synthetic::Captions(item.scene, options.captions_per_image, &caption_rng);
     Rng question_rng(synthetic::DeriveSeed(options.seed, base + kQuestionStream, i));
@@ -168,6 +168,10 @@ absl::StatusOr<SyntheticWorldReport> GenerateSyntheticWorld(const SyntheticWorld
   if (options.questions_per_image < 1 || options.questions_per_image > 99) {
     return absl::InvalidArgumentError(absl::StrCat(
         "synthetic: --questions_per_image must be in [1, 99], got ", options.questions_per_image));
+  }
+  if (options.max_objects < 1 || options.max_objects > synthetic::kMaxObjects) {
+    return absl::InvalidArgumentError(absl::StrCat("synthetic: --max_objects must be in [1, ",
+                                                   synthetic::kMaxObjects, "], got ", options.max_objects));
   }
   const int num_eval = options.num_eval_images >= 0 ? options.num_eval_images
                                                      : std::max(1, options.num_images / 10);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "soho/data/prepare/synthetic_scene.h"
 
 namespace soho::data {
 
@@ -22,6 +23,7 @@ struct SyntheticWorldOptions {
   uint64_t seed = 0;
   int captions_per_image = 6;   // >= 5
   int questions_per_image = 6;
+  int max_objects = synthetic::kMaxObjects;  // objects per scene: 1..max_objects (<= 4)
   int vocab_size = 512;         // upper bound on vocab.txt entries
   int min_answer_count = 1;     // answer vocabulary threshold on the training split
   int num_threads = 0;          // rendering threads; 0: all cores. Output does not depend on it.

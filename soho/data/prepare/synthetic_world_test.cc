@@ -169,6 +169,9 @@ TEST(SyntheticWorldOptionsTest, InvalidOptions) {
   options = Tiny("", 1);
   EXPECT_FALSE(GenerateSyntheticWorld(options).ok());
   options = Tiny(TempDir("world_small_vocab"), 1);
+  options.max_objects = 5;
+  EXPECT_FALSE(GenerateSyntheticWorld(options).ok());
+  options.max_objects = 4;
   options.vocab_size = 20;
   const auto small = GenerateSyntheticWorld(options);
   ASSERT_FALSE(small.ok());
