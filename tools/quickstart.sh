@@ -42,7 +42,8 @@ if (( fresh || fresh_runs )); then rm -rf "$work_dir"; fi
 mkdir -p "$work_dir"
 echo "$seed" > "$work_dir/seed"
 
-# Each step's seconds, kept across reruns (a reused step keeps the time it took when it ran).
+# Each step's wall seconds, summed over reruns (an interrupted step that is resumed adds its
+# second part; a finished one that is only checked adds a second or two).
 seconds_file="$work_dir/seconds.json"
 [[ -f "$seconds_file" ]] || echo '{}' > "$seconds_file"
 timed() {  # timed NAME COMMAND...: runs COMMAND, records its seconds under NAME
@@ -55,7 +56,7 @@ timed() {  # timed NAME COMMAND...: runs COMMAND, records its seconds under NAME
 import json, sys
 path, name, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 with open(path) as f: times = json.load(f)
-if seconds > 0 or name not in times: times[name] = seconds
+times[name] = times.get(name, 0) + seconds
 with open(path, "w") as f: json.dump(times, f)
 EOF
 }
@@ -71,11 +72,13 @@ timed pretrain "$bin/pretrain" --config=configs/tiny/pretrain.pbtxt --resume=aut
   --work_dir="$work_dir/pretrain" --set="$common"
 pretrained="$work_dir/pretrain/latest.pt"
 
-finetune() {  # finetune VARIANT EXTRA_OVERRIDES
-  timed "finetune_$1" "$bin/finetune_vqa" --config=configs/tiny/vqa.pbtxt --resume=auto \
-    --work_dir="$work_dir/vqa_$1" --set="$common${2:+,$2}"
+finetune() {  # finetune VARIANT OVERRIDES [FLAGS...]
+  local variant=$1 overrides=$2
+  shift 2
+  timed "finetune_$variant" "$bin/finetune_vqa" --config=configs/tiny/vqa.pbtxt --resume=auto \
+    --work_dir="$work_dir/vqa_$variant" --set="$common,$overrides" "$@"
 }
-finetune pretrained "runtime.init_from=[$pretrained]"
+finetune pretrained "runtime.init_from=[]" --init="$pretrained"
 finetune scratch "runtime.init_from=[]"
 finetune question_only "runtime.init_from=[],data.image.blank=true"
 
