@@ -33,6 +33,7 @@
 #include "soho/common/file_util.h"
 #include "soho/common/logging.h"
 #include "soho/common/status_macros.h"
+#include "soho/train/precision.h"
 #include "tools/cli.h"
 
 DEFINE_int32(depth, 101, "ResNet depth of both pipelines (the paper's setting: 101).");
@@ -44,6 +45,8 @@ DEFINE_int32(image_height, 600, "Image height in pixels (the test scale (1000, 6
 DEFINE_int32(image_width, 1000, "Image width in pixels (1000).");
 DEFINE_int32(batch, 2, "Batch size of the throughput measurement (latency is always measured at batch 1).");
 DEFINE_string(device, "cpu", "cpu, cuda or cuda:N.");
+DEFINE_string(precision, "fp32",
+              "fp32 or bf16: both pipelines under autocast to bfloat16 (CPU and CUDA) with bf16.");
 DEFINE_int32(threads, 0, "Intra-op CPU threads for both pipelines; 0: one per hardware thread.");
 DEFINE_int32(warmup, 1, "Untimed runs of each pipeline before measuring, per batch size.");
 DEFINE_int32(iterations, 2, "Timed runs of each pipeline per batch size.");
@@ -212,6 +215,7 @@ void PrintTable(const std::vector<Row>& rows, const std::vector<int>& batches) {
 absl::StatusOr<int> Run() {
   if (absl::Status valid = ValidateFlags(); !valid.ok()) return valid;
   SOHO_ASSIGN_OR_RETURN(const std::vector<int> extra_depths, ParseDepths(FLAGS_extra_soho_depths));
+  SOHO_ASSIGN_OR_RETURN(const proto::RuntimeConfig::Precision precision, cli::ParsePrecision(FLAGS_precision));
   const at::Device device(FLAGS_device);
   // LibTorch may start with a single intra-op thread; set the count explicitly.
   at::set_num_threads(FLAGS_threads > 0 ? FLAGS_threads
@@ -220,10 +224,12 @@ absl::StatusOr<int> Run() {
   // and would time the weights rather than the architecture.
   at::globalContext().setFlushDenormal(true);
   c10::InferenceMode inference;
+  // Both pipelines, warm-up and timed runs alike, in this thread.
+  const train::AutocastScope autocast(precision, device);
   at::manual_seed(0);
 
   const Json environment = Environment(device);
-  std::cout << "device: " << environment["device"].get<std::string>()
+  std::cout << "device: " << environment["device"].get<std::string>() << "  precision: " << FLAGS_precision
             << "  intra-op threads: " << at::get_num_threads() << "  BLAS: " << environment["blas"].get<std::string>()
             << "  OPENBLAS_CORETYPE=" << environment["OPENBLAS_CORETYPE"].get<std::string>() << "\n";
   VLOG(1) << at::show_config();
@@ -268,6 +274,7 @@ absl::StatusOr<int> Run() {
     report["settings"] = {{"depth", FLAGS_depth},           {"layers", FLAGS_layers},
                           {"image_height", FLAGS_image_height}, {"image_width", FLAGS_image_width},
                           {"batch", FLAGS_batch},           {"warmup", FLAGS_warmup},
+                          {"precision", FLAGS_precision},
                           {"iterations", FLAGS_iterations}, {"num_boxes", FLAGS_num_boxes},
                           {"proposals", FLAGS_proposals},
                           {"text_length", FLAGS_text_length}};

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end smoke test of the speedtest binary on tiny images: the report, the claim's
-# exit code at the paper's setting, other settings never failing, and flag errors.
+# exit code at the paper's setting, other settings never failing, bf16, and flag errors.
 set -uo pipefail
 
 speedtest=benchmarks/speedtest
@@ -25,6 +25,13 @@ done
 out=$("$speedtest" "${tiny[@]}" --depth=18 --layers=1 --min_ratio=1e9 --extra_soho_depths=34 2>&1) ||
   fail "non-paper setting must exit 0: $out"
 [[ "$out" == *"checked only at the paper's setting"* && "$out" == *"SOHO R34 1L"* ]] || fail "output: $out"
+
+# Both pipelines run under bf16 autocast.
+out=$("$speedtest" "${tiny[@]}" --depth=18 --layers=1 --min_ratio=1e9 --precision=bf16 2>&1) ||
+  fail "--precision=bf16 must run: $out"
+[[ "$out" == *"precision: bf16"* && "$out" == *"region R18 1L 4 boxes"* ]] || fail "bf16 output: $out"
+out=$("$speedtest" --precision=fp64 2>&1) && fail "--precision=fp64 accepted"
+[[ "$out" == *"--precision must be fp32 or bf16"* ]] || fail "unclear --precision error: $out"
 
 out=$("$speedtest" --depth=7 2>&1) && fail "--depth=7 accepted"
 [[ "$out" == *"--depth must be 18, 34, 50 or 101"* ]] || fail "unclear --depth error: $out"

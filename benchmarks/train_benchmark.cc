@@ -27,11 +27,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "benchmarks/blas_info.h"
+#include "benchmarks/eager_step.h"
 #include "benchmarks/line_process.h"
 #include "benchmarks/pretrain_workload.h"
 #include "benchmarks/speedtest_stats.h"
@@ -41,7 +41,6 @@
 #include "soho/common/logging.h"
 #include "soho/common/status_macros.h"
 #include "soho/train/adamw_sgd.h"
-#include "soho/train/grad_clip.h"
 #include "tools/cli.h"
 
 DEFINE_string(settings, "res18,tiny", "Comma-separated settings to run: res18 (the released model, "
@@ -61,22 +60,9 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Stage names of one step, shared with the eager script's report.
-const std::vector<std::string>& StageNames() {
-  static const std::vector<std::string> names = {"forward", "backward", "clip", "optimizer"};
-  return names;
-}
-
 struct Timings {
   std::vector<double> totals;                         // seconds per timed step
   std::map<std::string, std::vector<double>> stages;  // seconds per timed step, by stage
-};
-
-// One step of either implementation: seconds in all and by stage, and its loss.
-struct StepReport {
-  double seconds = 0;
-  std::map<std::string, double> stages;
-  double loss = 0;
 };
 
 struct SettingResult {
@@ -109,180 +95,16 @@ absl::StatusOr<std::vector<PretrainSetting>> ParseSettings(const std::string& te
   return settings;
 }
 
-std::string CpuModel() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  for (std::string line; std::getline(cpuinfo, line);) {
-    if (const size_t colon = line.find(':'); line.rfind("model name", 0) == 0 && colon != std::string::npos) {
-      return std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
-    }
-  }
-  return "unknown";
-}
-
-// What the eager script needs to build the same model, optimizer and batch. Options the
-// transcription does not implement are refused rather than silently timed differently.
-absl::StatusOr<Json> EagerSpec(const proto::SohoConfig& config, const PretrainShape& shape,
-                               const train::AdamwSgd& optimizer) {
-  const proto::ModelConfig& model = config.model();
-  const int depth = model.backbone().depth();
-  if (depth != 18 && depth != 34) {
-    return absl::UnimplementedError(absl::StrCat(
-        "model.backbone.depth ", depth, ": the eager transcription has BasicBlock ResNets only (18, 34)"));
-  }
-  if (model.backbone().out_stages_size() > 0 &&
-      *std::max_element(model.backbone().out_stages().begin(), model.backbone().out_stages().end()) != 4) {
-    return absl::UnimplementedError("model.backbone.out_stages: the eager transcription feeds C5 to the neck");
-  }
-  if (model.neck().decay_ramp()) {
-    return absl::UnimplementedError("model.neck.decay_ramp: the eager transcription keeps the decay constant");
-  }
-  if (model.transformer().activation_checkpointing()) {
-    return absl::UnimplementedError("model.transformer.activation_checkpointing: not in the eager transcription");
-  }
-  Json groups = Json::array();
-  for (const train::AdamwSgd::Group& g : optimizer.groups()) {
-    groups.push_back({{"kind", g.kind == train::AdamwSgd::Kind::kSgd ? "sgd" : "adamw"},
-                      {"name_regex", g.name_regex},
-                      {"lr_mult", g.lr_mult},
-                      {"weight_decay", g.weight_decay},
-                      {"momentum", g.momentum},
-                      {"beta1", g.beta1},
-                      {"beta2", g.beta2},
-                      {"eps", g.eps}});
-  }
-  const proto::TransformerConfig& t = model.transformer();
-  return Json{
-      {"threads", FLAGS_threads},
-      {"seed", 0},
-      {"images", shape.images},
-      {"height", shape.height},
-      {"width", shape.width},
-      {"captions", shape.captions},
-      {"length", shape.length},
-      {"backbone",
-       {{"depth", depth},
-        {"frozen_stages", model.backbone().frozen_stages()},
-        {"norm_eval", model.backbone().norm_eval()},
-        {"zero_init_residual", model.backbone().zero_init_residual()}}},
-      {"neck",
-       {{"out_channels", model.neck().out_channels()},
-        {"gate", model.neck().kind() == proto::NeckConfig::PRETRAIN_GATE},
-        {"dict_size", model.neck().dict_size()},
-        {"decay", model.neck().decay()},
-        {"dict_eps", model.neck().dict_eps()},
-        {"mask_prob", model.neck().mask_prob()},
-        {"layer_norm_eps", model.neck().layer_norm_eps()}}},
-      {"transformer",
-       {{"num_layers", t.num_layers()},
-        {"hidden_size", t.hidden_size()},
-        {"num_heads", t.num_heads()},
-        {"intermediate_size", t.intermediate_size()},
-        {"vocab_size", t.vocab_size()},
-        {"max_position_embeddings", t.max_position_embeddings()},
-        {"type_vocab_size", t.type_vocab_size()},
-        {"hidden_dropout", t.hidden_dropout()},
-        {"attention_dropout", t.attention_dropout()},
-        {"layer_norm_eps", t.layer_norm_eps()}}},
-      {"head",
-       {{"mlm_weight", model.head().mlm_weight()},
-        {"mvm_weight", model.head().mvm_weight()},
-        {"itm_weight", model.head().itm_weight()}}},
-      {"optimizer",
-       {{"lr", config.optimizer().lr()},
-        {"grad_clip_norm", config.optimizer().grad_clip_norm()},
-        {"groups", groups}}},
-  };
-}
-
-absl::StatusOr<Json> ParseLine(const std::string& line) {
-  Json json = Json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_object()) {
-    return absl::InternalError(absl::StrCat("the eager script answered a line that is not a JSON object: ", line));
-  }
-  return json;
-}
-
-absl::Status MalformedAnswer(const std::string& line, const std::string& what) {
-  return absl::InternalError(absl::StrCat("the eager script's answer lacks ", what, ": ", line));
-}
-
-// The eager model must train the same parameters with the same optimizer kinds, or the two
-// steps would not be the same computation. Returns the eager side's environment, in words.
-absl::StatusOr<std::string> CheckReady(const std::string& line, const train::AdamwSgd& optimizer) {
-  SOHO_ASSIGN_OR_RETURN(const Json ready, ParseLine(line));
-  try {
-    const Json& groups = ready.at("groups");
-    const auto& ours = optimizer.groups();
-    if (groups.size() != ours.size()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("the eager model has ", groups.size(), " optimizer groups, ours ", ours.size()));
-    }
-    for (size_t i = 0; i < ours.size(); ++i) {
-      int64_t elements = 0;
-      for (const at::Tensor& p : ours[i].params) elements += p.numel();
-      const std::string kind = ours[i].kind == train::AdamwSgd::Kind::kSgd ? "sgd" : "adamw";
-      const Json& eager = groups.at(i);
-      if (eager.at("kind") != kind || eager.at("tensors") != ours[i].params.size() ||
-          eager.at("elements") != elements) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("optimizer group ", i, " differs: ours ", kind, " with ", ours[i].params.size(),
-                         " tensors, ", elements, " elements; eager ", eager.dump()));
-      }
-    }
-    const Json& env = ready.at("environment");
-    return absl::StrCat("PyTorch ", env.at("torch").get<std::string>(), ", Python ",
-                        env.at("python").get<std::string>(), ", threads: ", env.at("threads").get<int>(),
-                        ", BLAS: ", env.at("blas").get<std::string>());
-  } catch (const Json::exception& e) {
-    return MalformedAnswer(line, e.what());
-  }
-}
-
-absl::StatusOr<StepReport> ParseStep(const std::string& line) {
-  SOHO_ASSIGN_OR_RETURN(const Json answer, ParseLine(line));
-  StepReport step;
-  try {
-    step.seconds = answer.at("seconds").get<double>();
-    step.loss = answer.at("loss").get<double>();
-    step.stages = answer.at("stages").get<std::map<std::string, double>>();
-  } catch (const Json::exception& e) {
-    return MalformedAnswer(line, e.what());
-  }
-  for (const std::string& name : StageNames()) {
-    if (!step.stages.count(name)) return MalformedAnswer(line, "stage " + name);
-  }
-  return step;
-}
-
-StepReport OursStep(PretrainWorkload& work, train::AdamwSgd& optimizer, const proto::OptimizerConfig& config,
-                    StageClock& clock) {
-  clock.Start();
-  optimizer.ZeroGrad();
-  const model::NamedTensors losses = work.model->Losses(work.images, work.text, work.targets);
-  clock.Mark("forward");
-  losses.at("loss").backward();
-  clock.Mark("backward");
-  train::ClipGradNorm(optimizer.Gradients(), config.grad_clip_norm());
-  clock.Mark("clip");
-  optimizer.Step(config.lr());
-  clock.Mark("optimizer");
-  StepReport step;
-  step.seconds = clock.total_seconds();
-  for (const auto& [name, seconds] : clock.stages()) step.stages[name] = seconds;
-  step.loss = losses.at("loss").item<double>();
-  return step;
-}
-
 absl::StatusOr<SettingResult> Measure(const PretrainSetting& setting) {
   SOHO_ASSIGN_OR_RETURN(const proto::SohoConfig config, LoadBenchmarkConfig(setting.config_path));
   PretrainWorkload work = MakePretrainWorkload(config.model(), setting.shape);
   SOHO_ASSIGN_OR_RETURN(train::AdamwSgd optimizer,
                         train::AdamwSgd::Create(work.model->named_parameters(), config.optimizer()));
-  SOHO_ASSIGN_OR_RETURN(const Json spec, EagerSpec(config, setting.shape, optimizer));
+  SOHO_ASSIGN_OR_RETURN(const Json spec, EagerSpec(config, setting.shape, optimizer, FLAGS_threads));
   SOHO_ASSIGN_OR_RETURN(std::unique_ptr<LineProcess> eager,
                         LineProcess::Start({FLAGS_python, FLAGS_eager_script, spec.dump()}));
   SOHO_ASSIGN_OR_RETURN(const std::string ready_line, eager->ReadLine());
-  SOHO_ASSIGN_OR_RETURN(const std::string eager_environment, CheckReady(ready_line, optimizer));
+  SOHO_ASSIGN_OR_RETURN(const std::string eager_environment, CheckEagerReady(ready_line, optimizer));
   std::cout << setting.name << ": eager side: " << eager_environment << std::endl;
 
   SettingResult result{setting, {}, {}, {}};
@@ -298,10 +120,10 @@ absl::StatusOr<SettingResult> Measure(const PretrainSetting& setting) {
     for (const bool ours_turn : {run % 2 == 0, run % 2 != 0}) {
       StepReport step;
       if (ours_turn) {
-        step = OursStep(work, optimizer, config.optimizer(), clock);
+        step = OursStep(work, optimizer, config.optimizer(), proto::RuntimeConfig::FP32, clock);
       } else {
         SOHO_ASSIGN_OR_RETURN(const std::string line, eager->Request("step"));
-        SOHO_ASSIGN_OR_RETURN(step, ParseStep(line));
+        SOHO_ASSIGN_OR_RETURN(step, ParseEagerStep(line));
       }
       const char* who = ours_turn ? "ours" : "eager";
       LOG(INFO) << setting.name << " " << who << (timed ? " step " : " warm-up ") << run << ": "
@@ -313,7 +135,7 @@ absl::StatusOr<SettingResult> Measure(const PretrainSetting& setting) {
       if (!timed) continue;
       Timings& timings = ours_turn ? result.ours : result.eager;
       timings.totals.push_back(step.seconds);
-      for (const std::string& name : StageNames()) timings.stages[name].push_back(step.stages.at(name));
+      for (const std::string& name : StepStageNames()) timings.stages[name].push_back(step.stages.at(name));
     }
     if (timed) result.round_ratios.push_back(result.eager.totals.back() / result.ours.totals.back());
   }
@@ -346,12 +168,12 @@ void PrintResults(const std::vector<SettingResult>& results) {
                " steps of each implementation; eager/ours: ratio of the medians; per round: median of the\n"
                " ratios of each round's two steps)\n";
   std::cout << "\nStage medians (s/step):";
-  for (const std::string& name : StageNames()) std::cout << absl::StrFormat(" %10s", name);
+  for (const std::string& name : StepStageNames()) std::cout << absl::StrFormat(" %10s", name);
   std::cout << "\n";
   for (const SettingResult& r : results) {
     for (const auto& [who, timings] : {std::pair{"ours", &r.ours}, std::pair{"eager", &r.eager}}) {
       std::cout << absl::StrFormat("  %-7s %-5s        ", r.setting.name, who);
-      for (const std::string& name : StageNames()) {
+      for (const std::string& name : StepStageNames()) {
         std::cout << absl::StrFormat(" %10.3f", Summarize(timings->stages.at(name)).median);
       }
       std::cout << "\n";

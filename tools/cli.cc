@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gflags/gflags.h"
 #include "soho/common/logging.h"
+#include "soho/common/process_settings.h"
 #include "soho/proto/config_loader.h"
 
 DEFINE_string(config, "", "Run config: a text-format soho.proto.SohoConfig (.pbtxt), e.g. configs/tiny/pretrain.pbtxt.");
@@ -61,10 +62,18 @@ void Init(int* argc, char*** argv, const std::string& usage) {
   }
   gflags::ParseCommandLineFlags(argc, argv, /*remove_flags=*/true);
   InitLogging((*argv)[0]);
+  // Before any model or batch is allocated, so every tool's forwards reuse heap pages.
+  ConfigureProcessAllocator();
   // `bazel run` starts binaries inside the runfiles tree; relative paths are the user's.
   if (const char* dir = std::getenv("BUILD_WORKING_DIRECTORY"); dir != nullptr && *dir != '\0') {
     if (::chdir(dir) != 0) LOG(WARNING) << "cannot chdir to BUILD_WORKING_DIRECTORY=" << dir;
   }
+}
+
+absl::StatusOr<proto::RuntimeConfig::Precision> ParsePrecision(const std::string& flag_value) {
+  if (flag_value == "fp32") return proto::RuntimeConfig::FP32;
+  if (flag_value == "bf16") return proto::RuntimeConfig::BF16;
+  return absl::InvalidArgumentError(absl::StrCat("--precision must be fp32 or bf16, got '", flag_value, "'"));
 }
 
 absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags(const std::vector<std::string>& tool_overrides,

@@ -10,7 +10,7 @@
 
 namespace soho::cli {
 
-// Parses flags and sets up logging. `--help` prints `usage` and the flags defined by the
+// Parses flags, sets up logging and the process's allocator (ConfigureProcessAllocator). `--help` prints `usage` and the flags defined by the
 // tool itself and by this library (not every flag of every linked library), then exits.
 // Under `bazel run`, changes to the folder the user ran Bazel from, so relative paths in
 // flags and configs mean what the user expects.
@@ -24,6 +24,9 @@ void Init(int* argc, char*** argv, const std::string& usage);
 // the file.
 absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags(const std::vector<std::string>& tool_overrides = {},
                                                       bool check_files = true);
+
+// A tool's --precision flag: "fp32" or "bf16" (autocast to bfloat16 on CPU and CUDA).
+absl::StatusOr<proto::RuntimeConfig::Precision> ParsePrecision(const std::string& flag_value);
 
 // True when --dry_run was given.
 bool DryRun();

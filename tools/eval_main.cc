@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "gflags/gflags.h"
 #include "nlohmann/json.hpp"
+#include "soho/common/process_settings.h"
 #include "soho/common/status_macros.h"
 #include "soho/data/annotations/json_file.h"
 #include "soho/data/annotations/vqa_annotation.h"
@@ -32,6 +33,7 @@
 #include "soho/eval/vqa_predictions.h"
 #include "soho/eval/vqa_predictor.h"
 #include "soho/model/soho_model.h"
+#include "soho/train/precision.h"
 #include "tools/cli.h"
 
 DEFINE_string(checkpoint, "",
@@ -42,6 +44,9 @@ DEFINE_string(output, "",
               "Folder for the outputs; default <runtime.work_dir>/eval_<split> (VQA), <work_dir>/eval_pretrain "
               "(pre-training), or the folder of --results (file scoring).");
 DEFINE_int32(top_k, 5, "Answers kept per question, with probabilities (vqa_results_topk.json, --image).");
+DEFINE_string(precision, "fp32",
+              "fp32 or bf16: the model's forward passes under autocast to bfloat16 (CPU and CUDA; the Visual "
+              "Dictionary stays fp32). Independent of the config's runtime.precision, which is for training.");
 DEFINE_string(questions, "", "Official VQA questions file ({\"questions\": [...]}).");
 DEFINE_string(annotations, "", "Official VQA annotations file ({\"annotations\": [...]}), e.g. v2_mscoco_val2014_annotations.json.");
 DEFINE_string(results, "", "Results to score, official submission layout ([{\"question_id\": int, \"answer\": str}]).");
@@ -146,7 +151,10 @@ absl::StatusOr<Run> PrepareRun(const soho::proto::SohoConfig& config) {
     return absl::InvalidArgumentError(absl::StrCat("runtime.device is ", config.runtime().device(),
                                                    " but this build of LibTorch has no CUDA (--set=runtime.device=cpu)"));
   }
-  if (config.runtime().num_threads() > 0) at::set_num_threads(config.runtime().num_threads());
+  if (config.runtime().num_threads() > 0) {
+    at::set_num_threads(config.runtime().num_threads());
+    soho::SetOpenBlasThreads(config.runtime().num_threads());
+  }
   const soho::proto::DataConfig& data = config.data();
   SOHO_ASSIGN_OR_RETURN(std::unique_ptr<soho::data::BertTokenizer> tokenizer,
                         soho::data::BertTokenizer::Create(data.vocab_file(), data.lower_case()));
@@ -381,7 +389,10 @@ absl::Status RunWithConfig(VqaEvalRules rules) {
   if (!vqa && (!FLAGS_questions.empty() || !FLAGS_annotations.empty())) {
     return Usage("--questions/--annotations score VQA; this is a pre-training config");
   }
+  SOHO_ASSIGN_OR_RETURN(const soho::proto::RuntimeConfig::Precision precision, soho::cli::ParsePrecision(FLAGS_precision));
   SOHO_ASSIGN_OR_RETURN(const Run run, PrepareRun(config));
+  // Autocast is per thread; every forward below runs in this one.
+  const soho::train::AutocastScope autocast(precision, run.device);
   if (single) return RunSingleQuestion(run);
   if (!FLAGS_visualize_dictionary.empty()) return RunDictionary(run);
   return vqa ? RunVqaSplit(run, rules) : RunPretrain(run);

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""SOHO's pre-training step in eager PyTorch: the baseline of //benchmarks:train_benchmark.
+"""SOHO's pre-training step and VQA inference in eager PyTorch: the baseline of
+//benchmarks:train_benchmark and //benchmarks:model_benchmark.
 
 An independent transcription, in the reference's style (nn.Modules with the reference's
 parameter names, torch.nn.functional, a per-parameter Python optimizer loop), of the step
@@ -17,17 +18,23 @@ compute (MLM logits for the visual tokens too, one-hot matrix products in the di
 zeroing gradients instead of dropping them) this script does what the C++ model does, so the
 benchmark compares implementations of one computation.
 
+VQA inference (when the spec has "vqa"): the same backbone and transformer with the VQA neck
+(2x2 max-pool, 1x1 conv + BN, sine position code, LayerNorm) and the VQA MLP head, one
+question of `length` tokens per image, forward under torch.no_grad() in eval mode.
+
 Protocol, one JSON object per line on stdout (anything else goes to stderr):
   soho_train_step.py '<spec JSON>'   -> {"ready": true, "environment": {...}, "groups": [...]}
   each line "step" on stdin          -> {"seconds": s, "stages": {...}, "loss": x}
+  each line "vqa B" on stdin         -> {"seconds": s, "minor_faults": n, "logit": x}  (batch B)
   end of stdin                       -> exit 0
 The spec (written by the benchmark from a config) gives the model, optimizer, batch shape,
-thread count and seed; see train_benchmark.cc's EagerSpec.
+thread count and seed; see eager_step.cc's EagerSpec.
 """
 import ctypes
 import json
 import math
 import re
+import resource
 import sys
 import time
 
@@ -426,6 +433,60 @@ class SohoPretrain(nn.Module):
         return losses
 
 
+# ------------------------------------------------------------------------- VQA inference
+
+class VqaNeck(nn.Module):
+    """SimpleVDforVQA: 2x2 max-pool, 1x1 conv + BN, sine position code, LayerNorm."""
+
+    def __init__(self, in_channels, spec):
+        super().__init__()
+        c = spec['out_channels']
+        self.conv = ConvModule(in_channels, c)
+        self.ln = nn.LayerNorm(c, eps=spec['layer_norm_eps'])
+
+    def forward(self, c5, valid_hw, padded_hw, group):
+        xq = self.conv(F.max_pool2d(c5, 2, stride=2).repeat_interleave(group, 0))
+        b, c, h, w = xq.shape
+        mask = grid_mask(valid_hw, padded_hw, (h, w)).repeat_interleave(group, 0)
+        x = xq + position_encoding_sine(mask, c)
+        return self.ln(x.permute(0, 2, 3, 1)).reshape(b, h * w, c), mask.view(b, -1).long()
+
+
+class SohoVqa(nn.Module):
+    def __init__(self, spec):
+        super().__init__()
+        b, n, t, v = spec['backbone'], spec['neck'], spec['transformer'], spec['vqa']
+        self.backbone = ResNet(b['depth'], b['frozen_stages'], b['norm_eval'], b['zero_init_residual'])
+        self.neck = VqaNeck(512, n)
+        self.language = VisualLanguageBert(t)
+        self.head = nn.Sequential(nn.Linear(t['hidden_size'], v['hidden_size']), nn.ReLU(inplace=True),
+                                  nn.Dropout(v['dropout']), nn.Linear(v['hidden_size'], v['num_answers']))
+
+    def forward(self, img, valid_hw, input_ids, attention):
+        c5 = self.backbone(img)
+        tokens, mask = self.neck(c5, valid_hw, img.shape[2:], input_ids.size(0) // img.size(0))
+        return self.head(self.language(input_ids, attention, tokens, mask)[:, 0])
+
+
+def make_vqa_inputs(spec, batch):
+    """`batch` images of the spec's size (the workload recipe), one question each."""
+    h, w = spec['height'], spec['width']
+    images = torch.zeros(batch, 3, (h + 31) // 32 * 32, (w + 31) // 32 * 32)
+    images[:, :, :h, :w].normal_()
+    input_ids = torch.randint(1, spec['transformer']['vocab_size'], (batch, spec['length']))
+    return images, torch.tensor([[h, w]] * batch), input_ids, torch.ones_like(input_ids)
+
+
+def vqa_forward(model, inputs):
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    start = time.perf_counter()
+    with torch.no_grad():
+        logits = model(*inputs)
+    seconds = time.perf_counter() - start
+    return {'seconds': seconds, 'minor_faults': resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults,
+            'logit': logits.max().item()}
+
+
 # ----------------------------------------------------------------------------- optimizer
 
 class AdamwSGD(torch.optim.Optimizer):
@@ -549,9 +610,21 @@ def main():
           'groups': [{'kind': g['kind'], 'tensors': len(g['params']),
                       'elements': sum(p.numel() for p in g['params'])} for g in groups]})
 
+    vqa_model = None
+    vqa_inputs = {}
+    if 'vqa' in spec:
+        vqa_model = SohoVqa(spec).eval()
+
     for line in sys.stdin:
-        if line.strip() != 'step':
-            raise ValueError(f'unknown request {line!r} (expected "step")')
+        request = line.split()
+        if vqa_model is not None and len(request) == 2 and request[0] == 'vqa':
+            batch = int(request[1])
+            if batch not in vqa_inputs:
+                vqa_inputs[batch] = make_vqa_inputs(spec, batch)
+            emit(vqa_forward(vqa_model, vqa_inputs[batch]))
+            continue
+        if request != ['step']:
+            raise ValueError(f'unknown request {line!r} (expected "step" or, with a "vqa" spec, "vqa B")')
         marks = [time.perf_counter()]
         optimizer.zero_grad(set_to_none=True)
         losses = model(*inputs)

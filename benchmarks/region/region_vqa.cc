@@ -21,8 +21,12 @@ RegionEmbeddingImpl::RegionEmbeddingImpl(int64_t feature_size, int64_t geometry_
       dropout(register_module("dropout", torch::nn::Dropout(dropout_rate))) {}
 
 at::Tensor RegionEmbeddingImpl::forward(const at::Tensor& features, const at::Tensor& geometry) {
-  const at::Tensor x = visn_layer_norm->forward(visn_fc->forward(features));
-  const at::Tensor y = box_layer_norm->forward(box_fc->forward(geometry));
+  // LibTorch 1.13's CPU autocast leaves LayerNorm alone, and its weights are fp32: under bf16
+  // autocast it gets the Linear's output back in fp32 (the transformer's LayerNorms get fp32
+  // from their residual sums).
+  const at::ScalarType dtype = visn_layer_norm->weight.scalar_type();
+  const at::Tensor x = visn_layer_norm->forward(visn_fc->forward(features).to(dtype));
+  const at::Tensor y = box_layer_norm->forward(box_fc->forward(geometry).to(dtype));
   return dropout->forward((x + y) / 2);
 }
 

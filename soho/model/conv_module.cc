@@ -2,6 +2,8 @@
 
 #include <torch/nn/init.h>
 
+#include "soho/model/batch_norm_folding.h"
+
 namespace soho::model {
 
 namespace nn = torch::nn;
@@ -20,7 +22,14 @@ ConvModuleImpl::ConvModuleImpl(int64_t in_channels, int64_t out_channels, int64_
 
 at::Tensor ConvModuleImpl::forward(const at::Tensor& x) {
   at::Tensor y = conv(x);
+  if (folded_) return y;
   return batch_norm_fn_ ? batch_norm_fn_(*bn, y) : bn(y);
+}
+
+void ConvModuleImpl::FoldBatchNorm() {
+  TORCH_CHECK(!batch_norm_fn_, "a SyncBatchNorm ConvModule is for training, not folding");
+  FoldBatchNormIntoConv(*conv, *bn);
+  folded_ = true;
 }
 
 }  // namespace soho::model

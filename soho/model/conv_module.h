@@ -26,12 +26,15 @@ class ConvModuleImpl : public torch::nn::Module {
 
   // Null restores the local BatchNorm.
   void set_batch_norm_fn(BatchNormFn fn) { batch_norm_fn_ = std::move(fn); }
+  // Inference only: the BatchNorm folded into the conv (see batch_norm_folding.h).
+  void FoldBatchNorm();
 
   torch::nn::Conv2d conv{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
 
  private:
   BatchNormFn batch_norm_fn_;
+  bool folded_ = false;
 };
 TORCH_MODULE(ConvModule);
 

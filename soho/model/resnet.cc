@@ -6,6 +6,7 @@
 #include <torch/nn/init.h>
 
 #include "soho/common/logging.h"
+#include "soho/model/batch_norm_folding.h"
 
 namespace soho::model {
 namespace {
@@ -38,6 +39,23 @@ BlockLayout LayoutForDepth(int depth) {
   }
 }
 
+// conv then its BatchNorm, or the conv alone once the BatchNorm is folded into it.
+at::Tensor ConvNorm(nn::Conv2d& conv, nn::BatchNorm2d& bn, const at::Tensor& x, bool folded) {
+  at::Tensor y = conv(x);
+  return folded ? y : bn(y);
+}
+
+at::Tensor Shortcut(nn::Sequential& downsample, const at::Tensor& x, bool folded) {
+  if (!downsample) return x;
+  if (!folded) return downsample->forward(x);
+  return downsample[0]->as<nn::Conv2d>()->forward(x);
+}
+
+void FoldDownsample(nn::Sequential& downsample) {
+  if (!downsample) return;
+  FoldBatchNormIntoConv(*downsample[0]->as<nn::Conv2d>(), *downsample[1]->as<nn::BatchNorm2d>());
+}
+
 template <typename Block>
 nn::Sequential MakeStage(int64_t& in_channels, int64_t planes, int64_t blocks, int64_t stride) {
   nn::Sequential stage;
@@ -61,6 +79,7 @@ ResNetOptions ResNetOptions::FromProto(const proto::BackboneConfig& config) {
   }
   options.zero_init_residual = config.zero_init_residual();
   options.base_channels = config.base_channels();
+  options.channels_last = config.channels_last();
   return options;
 }
 
@@ -74,11 +93,20 @@ BasicBlockImpl::BasicBlockImpl(int64_t in_channels, int64_t planes, int64_t stri
   }
 }
 
+// The ReLUs run in place (as torchvision's inplace=True): BatchNorm's backward needs its
+// input, not its output, and a fresh activation tensor costs page faults per forward.
 at::Tensor BasicBlockImpl::forward(const at::Tensor& x) {
-  at::Tensor out = at::relu(bn1(conv1(x)));
-  out = bn2(conv2(out));
-  out += downsample ? downsample->forward(x) : x;
+  at::Tensor out = ConvNorm(conv1, bn1, x, folded_).relu_();
+  out = ConvNorm(conv2, bn2, out, folded_);
+  out += Shortcut(downsample, x, folded_);
   return at::relu_(out);
+}
+
+void BasicBlockImpl::FoldBatchNorms() {
+  FoldBatchNormIntoConv(*conv1, *bn1);
+  FoldBatchNormIntoConv(*conv2, *bn2);
+  FoldDownsample(downsample);
+  folded_ = true;
 }
 
 BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride)
@@ -94,11 +122,19 @@ BottleneckImpl::BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stri
 }
 
 at::Tensor BottleneckImpl::forward(const at::Tensor& x) {
-  at::Tensor out = at::relu(bn1(conv1(x)));
-  out = at::relu(bn2(conv2(out)));
-  out = bn3(conv3(out));
-  out += downsample ? downsample->forward(x) : x;
+  at::Tensor out = ConvNorm(conv1, bn1, x, folded_).relu_();
+  out = ConvNorm(conv2, bn2, out, folded_).relu_();
+  out = ConvNorm(conv3, bn3, out, folded_);
+  out += Shortcut(downsample, x, folded_);
   return at::relu_(out);
+}
+
+void BottleneckImpl::FoldBatchNorms() {
+  FoldBatchNormIntoConv(*conv1, *bn1);
+  FoldBatchNormIntoConv(*conv2, *bn2);
+  FoldBatchNormIntoConv(*conv3, *bn3);
+  FoldDownsample(downsample);
+  folded_ = true;
 }
 
 ResNetImpl::ResNetImpl(const ResNetOptions& options) : options_(options) {
@@ -127,8 +163,20 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options) : options_(options) {
     register_module("layer" + std::to_string(i + 1), *stages[i]);
   }
   InitWeights();
+  if (options.channels_last) ToChannelsLast();
   FreezeStages();
   train(true);
+}
+
+void ResNetImpl::ToChannelsLast() {
+  torch::NoGradGuard no_grad;
+  for (auto& module : modules(/*include_self=*/false)) {
+    if (auto* conv = module->as<nn::Conv2d>()) {
+      // set_data keeps the parameter's identity; loading weights later copies into it and
+      // Module::to() preserves the layout, so this happens once per model.
+      conv->weight.set_data(conv->weight.contiguous(at::MemoryFormat::ChannelsLast));
+    }
+  }
 }
 
 void ResNetImpl::InitWeights() {
@@ -162,6 +210,7 @@ void ResNetImpl::FreezeStages() {
 }
 
 void ResNetImpl::train(bool on) {
+  TORCH_CHECK(!(on && folded_), "a ResNet with folded BatchNorms is for inference only");
   nn::Module::train(on);
   if (!on) return;
   if (options_.frozen_stages > 0) {
@@ -191,7 +240,22 @@ int64_t ResNetImpl::stage_channels(int stage) const {
 }
 
 at::Tensor ResNetImpl::Stem(const at::Tensor& images) {
-  return at::max_pool2d(at::relu(bn1(conv1(images))), {3, 3}, {2, 2}, {1, 1});
+  // The one layout change of the input; every later activation stays channels-last.
+  const at::Tensor input =
+      options_.channels_last ? images.contiguous(at::MemoryFormat::ChannelsLast) : images;
+  return at::max_pool2d(ConvNorm(conv1, bn1, input, folded_).relu_(), {3, 3}, {2, 2}, {1, 1});
+}
+
+void ResNetImpl::FoldBatchNorms() {
+  eval();
+  FoldBatchNormIntoConv(*conv1, *bn1);
+  for (nn::Sequential* stage : {&layer1, &layer2, &layer3, &layer4}) {
+    for (auto& block : (*stage)->children()) {
+      if (auto* basic = block->as<BasicBlock>()) basic->FoldBatchNorms();
+      if (auto* bottleneck = block->as<Bottleneck>()) bottleneck->FoldBatchNorms();
+    }
+  }
+  folded_ = true;
 }
 
 std::vector<at::Tensor> ResNetImpl::forward(const at::Tensor& images) {

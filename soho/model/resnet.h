@@ -33,6 +33,10 @@ struct ResNetOptions {
   bool zero_init_residual = true;
   // Width of the stem; stage k has base_channels << (k-1) planes. 64 is torchvision's ResNet.
   int64_t base_channels = 64;
+  // Convolution weights (at construction) and the input (once, in Stem) in channels-last
+  // memory: oneDNN then runs every convolution on NHWC activations instead of reordering
+  // them into its blocked layout and back around each conv. Same values up to rounding.
+  bool channels_last = true;
 
   static ResNetOptions FromProto(const proto::BackboneConfig& config);
 };
@@ -43,6 +47,8 @@ class BasicBlockImpl : public torch::nn::Module {
   BasicBlockImpl(int64_t in_channels, int64_t planes, int64_t stride);
   at::Tensor forward(const at::Tensor& x);
   torch::nn::BatchNorm2d& last_norm() { return bn2; }
+  // Eval only: each BatchNorm folded into its conv (see ResNetImpl::FoldBatchNorms).
+  void FoldBatchNorms();
 
   // Declared (hence registered) in torchvision's order, so state_dicts list keys alike.
   torch::nn::Conv2d conv1{nullptr};
@@ -50,6 +56,9 @@ class BasicBlockImpl : public torch::nn::Module {
   torch::nn::Conv2d conv2{nullptr};
   torch::nn::BatchNorm2d bn2{nullptr};
   torch::nn::Sequential downsample{nullptr};  // conv 1x1 + BN when shape changes
+
+ private:
+  bool folded_ = false;
 };
 TORCH_MODULE(BasicBlock);
 
@@ -59,6 +68,7 @@ class BottleneckImpl : public torch::nn::Module {
   BottleneckImpl(int64_t in_channels, int64_t planes, int64_t stride);
   at::Tensor forward(const at::Tensor& x);
   torch::nn::BatchNorm2d& last_norm() { return bn3; }
+  void FoldBatchNorms();
 
   torch::nn::Conv2d conv1{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr};
@@ -67,6 +77,9 @@ class BottleneckImpl : public torch::nn::Module {
   torch::nn::Conv2d conv3{nullptr};
   torch::nn::BatchNorm2d bn3{nullptr};
   torch::nn::Sequential downsample{nullptr};
+
+ private:
+  bool folded_ = false;
 };
 TORCH_MODULE(Bottleneck);
 
@@ -87,7 +100,15 @@ class ResNetImpl : public torch::nn::Module {
   const ResNetOptions& options() const { return options_; }
 
   // Training mode, except frozen stages (and with norm_eval every BatchNorm) stay in eval.
+  // A folded ResNet refuses training mode.
   void train(bool on = true) override;
+
+  // For inference: folds every BatchNorm's running statistics and affine parameters into the
+  // conv before it (which gains a bias), so forward skips the BatchNorms. Puts the module in
+  // eval mode for good; its state_dict then no longer matches the unfolded layout, so fold
+  // a copy (SohoVqaModelImpl::FoldedForInference), never the model being trained or saved.
+  void FoldBatchNorms();
+  bool folded() const { return folded_; }
 
   torch::nn::Conv2d conv1{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr};
@@ -95,10 +116,12 @@ class ResNetImpl : public torch::nn::Module {
 
  private:
   void InitWeights();
+  void ToChannelsLast();
   void FreezeStages();
 
   ResNetOptions options_;
   int64_t expansion_;
+  bool folded_ = false;
 };
 TORCH_MODULE(ResNet);
 

@@ -81,7 +81,7 @@ NamedTensors SohoPretrainModelImpl::Losses(const ImageBatch& images, const TextB
   return result;
 }
 
-SohoVqaModelImpl::SohoVqaModelImpl(const proto::ModelConfig& config) {
+SohoVqaModelImpl::SohoVqaModelImpl(const proto::ModelConfig& config) : config_(config) {
   TORCH_CHECK(config.neck().out_channels() == config.transformer().hidden_size(),
               "neck.out_channels must equal transformer.hidden_size");
   backbone = register_module("backbone", ResNet(BackboneOptions(config)));
@@ -98,6 +98,22 @@ at::Tensor SohoVqaModelImpl::forward(const ImageBatch& images, const TextBatch& 
   VisualTokens visual = EncodeImages(backbone, neck, images, text);
   return head->forward(
       language->forward(text.input_ids, text.attention_mask, visual.tokens, visual.mask));
+}
+
+SohoVqaModel SohoVqaModelImpl::FoldedForInference() const {
+  SohoVqaModel copy(config_);
+  copy->to(parameters().front().device());
+  {
+    at::NoGradGuard no_grad;
+    auto parameters = copy->named_parameters();
+    auto buffers = copy->named_buffers();
+    for (const auto& item : named_parameters()) parameters[item.key()].copy_(item.value());
+    for (const auto& item : named_buffers()) buffers[item.key()].copy_(item.value());
+  }
+  copy->eval();
+  copy->backbone->FoldBatchNorms();
+  copy->neck->conv->FoldBatchNorm();
+  return copy;
 }
 
 NamedTensors SohoVqaModelImpl::Losses(const ImageBatch& images, const TextBatch& text,

@@ -83,6 +83,8 @@ class SohoPretrainModelImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SohoPretrainModel);
 
+class SohoVqaModel;  // TORCH_MODULE below
+
 class SohoVqaModelImpl : public torch::nn::Module {
  public:
   explicit SohoVqaModelImpl(const proto::ModelConfig& config);
@@ -95,10 +97,20 @@ class SohoVqaModelImpl : public torch::nn::Module {
                       const at::Tensor& soft_targets);
   static std::vector<TiedWeight> tied_weights() { return {}; }
 
+  // An inference copy, in eval mode, on this model's device: the same weights with every
+  // BatchNorm (backbone and neck) folded into its convolution, so its forward equals this
+  // model's eval forward up to float rounding and runs no BatchNorm. Building the copy draws
+  // from torch's generator (fresh initialization, then overwritten). Not for training or
+  // saving: the folded state_dict differs from the reference's.
+  SohoVqaModel FoldedForInference() const;
+
   ResNet backbone{nullptr};
   VqaNeck neck{nullptr};
   VisualLanguageBert language{nullptr};
   VqaHead head{nullptr};
+
+ private:
+  proto::ModelConfig config_;
 };
 TORCH_MODULE(SohoVqaModel);
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <ATen/ATen.h>
+#include <c10/core/impl/LocalDispatchKeySet.h>
 
 namespace soho::model {
 
@@ -30,7 +31,10 @@ void VisualDictionaryImpl::SetIteration(int64_t iteration) {
 VisualDictionaryImpl::Output VisualDictionaryImpl::forward(const at::Tensor& features) {
   TORCH_CHECK(features.dim() == 2 && features.size(1) == options_.dim,
               "visual dictionary expects [M, ", options_.dim, "], got ", features.sizes());
-  // Dictionary arithmetic in the dictionary's precision (float32 even under autocast).
+  // Dictionary arithmetic in the dictionary's precision, float32 even under autocast: with
+  // bfloat16 distances (8 bits of mantissa) the arg-min would pick other entries. Excluding
+  // the autocast dispatch keys is what autocast's own fp32 ops do.
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
   const at::Tensor x = features.to(embed.scalar_type());
   at::Tensor indices;
   {

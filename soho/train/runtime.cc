@@ -5,6 +5,7 @@
 #include <torch/utils.h>
 
 #include "absl/strings/str_cat.h"
+#include "soho/common/process_settings.h"
 
 namespace soho::train {
 
@@ -20,7 +21,10 @@ absl::StatusOr<c10::Device> SetUpRuntime(const proto::RuntimeConfig& runtime, in
         "runtime.device is '", runtime.device(),
         "' but this build has no CUDA (LibTorch CPU build, or no GPU): build with --config=cuda or use device 'cpu'"));
   }
-  if (runtime.num_threads() > 0) at::set_num_threads(runtime.num_threads());
+  if (runtime.num_threads() > 0) {
+    at::set_num_threads(runtime.num_threads());
+    SetOpenBlasThreads(runtime.num_threads());
+  }
   torch::manual_seed(static_cast<uint64_t>(runtime.seed()) + static_cast<uint64_t>(rank));
   if (runtime.deterministic()) at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
   return device;

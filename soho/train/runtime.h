@@ -1,6 +1,6 @@
 #pragma once
 // Process-wide settings of a run, applied once before the model is built (so that its
-// initialization is seeded): torch's intra-op threads (runtime.num_threads), the seed of
+// initialization is seeded): torch's and OpenBLAS's threads (runtime.num_threads), the seed of
 // torch's generators (runtime.seed + rank: ranks drop out different units), deterministic
 // kernels (runtime.deterministic), and the device, checked to exist.
 #include "absl/status/statusor.h"

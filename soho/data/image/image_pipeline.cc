@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "soho/common/logging.h"
+#include "soho/common/process_settings.h"
 #include "soho/common/status_macros.h"
 #include "soho/data/image/decode.h"
 
@@ -125,14 +126,7 @@ ImageBatch ImagePipeline::Collate(const std::vector<cv::Mat>& images) const {
 
 void ConfigureProcessForImageLoading() {
   cv::setNumThreads(0);
-#ifdef __GLIBC__
-  static const bool malloc_tuned = [] {
-    if (std::getenv("MALLOC_MMAP_THRESHOLD_") == nullptr) mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    if (std::getenv("MALLOC_TRIM_THRESHOLD_") == nullptr) mallopt(M_TRIM_THRESHOLD, 512 << 20);
-    return true;
-  }();
-  (void)malloc_tuned;
-#endif
+  ConfigureProcessAllocator();
 }
 
 }  // namespace soho::data

@@ -76,8 +76,7 @@ class ImagePipeline {
 // Process-wide settings for fast image loading; idempotent. ImageSources::Open calls it.
 // - OpenCV runs single-threaded: loader workers parallelize, and OpenCV's own pool inside
 //   each worker would oversubscribe the cores.
-// - glibc malloc keeps freed memory mapped (M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD
-//   512 MiB) unless MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ are set: freeing a
+// - soho::ConfigureProcessAllocator (glibc malloc keeps freed memory mapped): freeing a
 //   batch's decoded and resized images (~12 MB for 8 images at (1000, 600)) otherwise trims
 //   the heap, and the next batch pays a page fault per 4 KB page again. Measured 3x on the
 //   whole loader (benchmarks/data_benchmark.cc, BM_PretrainLoader).
