@@ -413,6 +413,7 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
   for (float s : image.std()) p.CheckPositive("data.image.std", s);
   p.CheckRange("data.image.size_divisor", image.size_divisor(), 1, 1024);
   p.CheckRange("data.image.min_size", image.min_size(), 1, 100000);
+  p.CheckRange<int64_t>("data.image.max_pixels", image.max_pixels(), 1, int64_t{1} << 31);
   p.CheckRange("data.max_text_length", data.max_text_length(), 3, 512);
   p.CheckRange("data.sentence_group", data.sentence_group(), 1, 64);
   p.CheckRange("data.batch_size", data.batch_size(), 1, 65536);
