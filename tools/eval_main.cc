@@ -181,7 +181,6 @@ absl::Status RunVqaSplit(const Run& run, VqaEvalRules rules) {
   if (split == soho::data::Split::kTest && !FLAGS_annotations.empty()) {
     return Usage("--questions/--annotations score the val split; test predictions are for the evaluation server");
   }
-  if (FLAGS_top_k < 1) return Usage(absl::StrCat("--top_k must be >= 1, got ", FLAGS_top_k));
   SOHO_ASSIGN_OR_RETURN(const auto dataset, soho::data::VqaDataset::Create(data, split, run.tokenizer));
   if (dataset->num_answers() != run.config.model().head().num_answers()) {
     return absl::InvalidArgumentError(absl::StrCat(dataset->name(), " has ", dataset->num_answers(),
@@ -251,7 +250,6 @@ absl::Status RunVqaSplit(const Run& run, VqaEvalRules rules) {
 
 absl::Status RunSingleQuestion(const Run& run) {
   if (FLAGS_image.empty() || FLAGS_question.empty()) return Usage("--image and --question go together");
-  if (FLAGS_top_k < 1) return Usage(absl::StrCat("--top_k must be >= 1, got ", FLAGS_top_k));
   const soho::proto::DataConfig& data = run.config.data();
   // The answer vocabulary (label2ans) is in every VQA annotation file of the config; the
   // first one found serves.
