@@ -30,6 +30,7 @@
 #include "benchmarks/stage_clock.h"
 #include "gflags/gflags.h"
 #include "nlohmann/json.hpp"
+#include "soho/common/device.h"
 #include "soho/common/file_util.h"
 #include "soho/common/logging.h"
 #include "soho/common/status_macros.h"
@@ -84,21 +85,28 @@ absl::StatusOr<std::vector<int>> ParseDepths(const std::string& text) {
   return depths;
 }
 
+// Largest image side: 4096 x 4096 already needs about 20 GB of ResNet-101 activations at
+// batch 2; beyond that a typo (20000) would end in an allocation failure, not a measurement.
+constexpr int kMaxImageSide = 4096;
+
+// Each flag on its own, naming it, before anything is built.
 absl::Status ValidateFlags() {
   if (FLAGS_depth != 18 && FLAGS_depth != 34 && FLAGS_depth != 50 && FLAGS_depth != 101) {
     return absl::InvalidArgumentError(absl::StrCat("--depth must be 18, 34, 50 or 101, got ", FLAGS_depth));
   }
-  if (FLAGS_layers < 1) return absl::InvalidArgumentError("--layers must be >= 1");
-  if (FLAGS_image_height < 64 || FLAGS_image_width < 64) {
-    return absl::InvalidArgumentError("--image_height and --image_width must be >= 64");
-  }
-  if (FLAGS_batch < 1 || FLAGS_iterations < 1 || FLAGS_proposals < 1 || FLAGS_warmup < 0 || FLAGS_threads < 0 ||
-      FLAGS_num_boxes < 0 || FLAGS_text_length < 2) {
-    return absl::InvalidArgumentError(
-        "--batch, --iterations and --proposals must be >= 1, --text_length >= 2, --warmup, --threads and "
-        "--num_boxes >= 0");
-  }
-  return absl::OkStatus();
+  SOHO_RETURN_IF_ERROR(cli::CheckFlagRange("layers", FLAGS_layers, 1, 48));
+  SOHO_RETURN_IF_ERROR(cli::CheckFlagRange("image_height", FLAGS_image_height, 64, kMaxImageSide));
+  SOHO_RETURN_IF_ERROR(cli::CheckFlagRange("image_width", FLAGS_image_width, 64, kMaxImageSide));
+  SOHO_RETURN_IF_ERROR(cli::CheckFlagRange("batch", FLAGS_batch, 1, 256));
+  SOHO_RETURN_IF_ERROR(cli::CheckFlagRange("threads", FLAGS_threads, 0, 1024));
+  SOHO_RETURN_IF_ERROR(cli::CheckFlagRange("warmup", FLAGS_warmup, 0, 1000));
+  SOHO_RETURN_IF_ERROR(cli::CheckFlagRange("iterations", FLAGS_iterations, 1, 100000));
+  SOHO_RETURN_IF_ERROR(cli::CheckFlagRange("proposals", FLAGS_proposals, 1, RegionSettings().pre_nms_topk));
+  SOHO_RETURN_IF_ERROR(cli::CheckFlagRange("num_boxes", FLAGS_num_boxes, 0, FLAGS_proposals));
+  // Position embeddings exist for this many text tokens.
+  const int max_text = SpeedtestModelConfig(FLAGS_depth, FLAGS_layers).transformer().max_position_embeddings();
+  SOHO_RETURN_IF_ERROR(cli::CheckFlagRange("text_length", FLAGS_text_length, 2, max_text));
+  return ParseDevice(FLAGS_device, "--device").status();
 }
 
 Json Environment(const at::Device& device) {
@@ -213,10 +221,10 @@ void PrintTable(const std::vector<Row>& rows, const std::vector<int>& batches) {
 }
 
 absl::StatusOr<int> Run() {
-  if (absl::Status valid = ValidateFlags(); !valid.ok()) return valid;
+  SOHO_RETURN_IF_ERROR(ValidateFlags());
   SOHO_ASSIGN_OR_RETURN(const std::vector<int> extra_depths, ParseDepths(FLAGS_extra_soho_depths));
   SOHO_ASSIGN_OR_RETURN(const proto::RuntimeConfig::Precision precision, cli::ParsePrecision(FLAGS_precision));
-  const at::Device device(FLAGS_device);
+  SOHO_ASSIGN_OR_RETURN(const at::Device device, ParseDevice(FLAGS_device, "--device"));
   // LibTorch may start with a single intra-op thread; set the count explicitly.
   at::set_num_threads(FLAGS_threads > 0 ? FLAGS_threads
                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
@@ -305,12 +313,11 @@ int main(int argc, char** argv) {
                   "  bazel run //benchmarks:speedtest -- --depth=101 --layers=12 --output=/tmp/speedtest.json\n\n"
                   "Exits 1 when, at the paper's setting (--depth=101 --layers=12), the region-based pipeline's\n"
                   "per-image latency is less than --min_ratio times SOHO's.");
-  if (soho::cli::DryRun()) {
+  return soho::cli::RunMain([]() -> absl::StatusOr<int> {
+    if (!soho::cli::DryRun()) return soho::bench::Run();
+    SOHO_RETURN_IF_ERROR(soho::bench::ValidateFlags());
     std::cout << "depth: " << FLAGS_depth << "\nlayers: " << FLAGS_layers << "\nmin_ratio: " << FLAGS_min_ratio
               << "\n";
     return 0;
-  }
-  const absl::StatusOr<int> code = soho::bench::Run();
-  if (!code.ok()) return soho::cli::Report(code.status());
-  return *code;
+  });
 }

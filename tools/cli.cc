@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gflags/gflags.h"
+#include "soho/common/file_util.h"
 #include "soho/common/logging.h"
 #include "soho/common/process_settings.h"
 #include "soho/proto/config_loader.h"
@@ -105,6 +107,28 @@ int Report(const absl::Status& status) {
   if (status.ok()) return 0;
   std::cerr << ToolName() << ": error: " << status.message() << std::endl;
   return 1;
+}
+
+int RunMain(absl::FunctionRef<absl::StatusOr<int>()> body) {
+  absl::StatusOr<int> code;
+  try {
+    code = body();
+  } catch (const std::bad_alloc&) {
+    code = absl::ResourceExhaustedError("out of memory (an input or a flag asks for more than this machine has)");
+  } catch (const std::exception& e) {
+    code = absl::InternalError(e.what());
+  }
+  return code.ok() ? *code : Report(code.status());
+}
+
+absl::Status CheckFlagRange(const char* flag, int64_t value, int64_t lo, int64_t hi) {
+  if (value >= lo && value <= hi) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, " must be in [", lo, ", ", hi, "] (got ", value, ")"));
+}
+
+absl::Status CheckFlagFile(const char* flag, const std::string& path) {
+  if (path.empty() || PathExists(path)) return absl::OkStatus();
+  return absl::NotFoundError(absl::StrCat("--", flag, ": file not found: ", path));
 }
 
 }  // namespace soho::cli

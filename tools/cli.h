@@ -1,9 +1,11 @@
 #pragma once
 // Shared command-line plumbing for the soho CLIs: flag parsing with a focused --help,
 // logging setup, config loading with --set overrides, --dry_run, and error reporting.
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "soho/proto/config.pb.h"
@@ -36,5 +38,17 @@ int PrintDryRun(const proto::SohoConfig& config);
 
 // Prints `status` as "<tool>: error: ..." on stderr; returns the exit code (0 when OK).
 int Report(const absl::Status& status);
+
+// The exit code of a tool's work: `body`'s value, or 1 after Report()ing its error. An
+// exception escaping `body` (a LibTorch check, OpenCV, std::bad_alloc) is reported the same
+// way, so no input ends in an abort with a stack trace. Every tool's main() ends in this.
+int RunMain(absl::FunctionRef<absl::StatusOr<int>()> body);
+
+// "--<flag> must be in [lo, hi] (got value)": checks a numeric flag before any work starts.
+absl::Status CheckFlagRange(const char* flag, int64_t value, int64_t lo, int64_t hi);
+
+// "--<flag>: file not found: path" unless `path` is empty or exists. For files named on the
+// command line, checked even with --dry_run: the user typed them for this run.
+absl::Status CheckFlagFile(const char* flag, const std::string& path);
 
 }  // namespace soho::cli

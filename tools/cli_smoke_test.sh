@@ -14,8 +14,9 @@ for config in configs/pretrain/soho_res18_pre.pbtxt configs/tiny/pretrain.pbtxt;
   [[ "$out" == *"backbone {"* && "$out" == *"max_decay: 0.99"* ]] || fail "pretrain --dry_run output: $out"
 done
 for config in configs/vqa/soho_res18_vqa.pbtxt configs/tiny/vqa.pbtxt; do
-  out=$(expect_ok "finetune dry run $config" tools/finetune_vqa --config="$config" --dry_run --init=/tmp/x.pt)
-  [[ "$out" == *'init_from: "/tmp/x.pt"'* ]] || fail "finetune_vqa --init not applied: $out"
+  touch "$tmp/x.pt"
+  out=$(expect_ok "finetune dry run $config" tools/finetune_vqa --config="$config" --dry_run --init="$tmp/x.pt")
+  [[ "$out" == *"init_from: \"$tmp/x.pt\""* ]] || fail "finetune_vqa --init not applied: $out"
   expect_ok "eval dry run $config" tools/eval --config="$config" --dry_run >/dev/null
 done
 

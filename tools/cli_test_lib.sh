@@ -1,9 +1,11 @@
 # Helpers for the CLI shell tests (sourced). Each check records a failure and goes on, so
 # one run reports every problem; end the test with `finish`.
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
-failures=0
+# Failures go to a file too: a check inside $(...) runs in a subshell, whose counter is lost.
+failure_log="$tmp/failures.log"
+: > "$failure_log"
 
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+fail() { echo "FAIL: $*" | tee -a "$failure_log" >&2; }
 
 expect_ok() {  # description, command... ; prints the command's stdout
   local what=$1; shift
@@ -20,6 +22,8 @@ expect_error() {  # description, expected substring, command...
 }
 
 finish() {  # name
+  local failures
+  failures=$(wc -l < "$failure_log")
   if (( failures )); then echo "$1: $failures failure(s)"; exit 1; fi
   echo "$1: all checks passed"
 }

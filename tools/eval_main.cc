@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "gflags/gflags.h"
 #include "nlohmann/json.hpp"
+#include "soho/common/device.h"
 #include "soho/common/process_settings.h"
 #include "soho/common/status_macros.h"
 #include "soho/data/annotations/json_file.h"
@@ -146,11 +147,7 @@ absl::StatusOr<Run> PrepareRun(const soho::proto::SohoConfig& config) {
   if (FLAGS_checkpoint.empty()) return Usage("--checkpoint is required with --config");
   Run run;
   run.config = config;
-  run.device = c10::Device(config.runtime().device());  // the config loader checked the spelling
-  if (run.device.is_cuda() && !at::hasCUDA()) {
-    return absl::InvalidArgumentError(absl::StrCat("runtime.device is ", config.runtime().device(),
-                                                   " but this build of LibTorch has no CUDA (--set=runtime.device=cpu)"));
-  }
+  SOHO_ASSIGN_OR_RETURN(run.device, soho::ParseDevice(config.runtime().device(), "runtime.device"));
   if (config.runtime().num_threads() > 0) {
     at::set_num_threads(config.runtime().num_threads());
     soho::SetOpenBlasThreads(config.runtime().num_threads());
@@ -192,7 +189,6 @@ absl::Status RunVqaSplit(const Run& run, VqaEvalRules rules) {
   if (split == soho::data::Split::kTest && !FLAGS_annotations.empty()) {
     return Usage("--questions/--annotations score the val split; test predictions are for the evaluation server");
   }
-  if (FLAGS_top_k < 1) return Usage(absl::StrCat("--top_k must be >= 1, got ", FLAGS_top_k));
   SOHO_ASSIGN_OR_RETURN(const auto dataset, soho::data::VqaDataset::Create(data, split, run.tokenizer));
   if (dataset->num_answers() != run.config.model().head().num_answers()) {
     return absl::InvalidArgumentError(absl::StrCat(dataset->name(), " has ", dataset->num_answers(),
@@ -262,7 +258,6 @@ absl::Status RunVqaSplit(const Run& run, VqaEvalRules rules) {
 
 absl::Status RunSingleQuestion(const Run& run) {
   if (FLAGS_image.empty() || FLAGS_question.empty()) return Usage("--image and --question go together");
-  if (FLAGS_top_k < 1) return Usage(absl::StrCat("--top_k must be >= 1, got ", FLAGS_top_k));
   const soho::proto::DataConfig& data = run.config.data();
   // The answer vocabulary (label2ans) is in every VQA annotation file of the config; the
   // first one found serves.
@@ -374,6 +369,7 @@ absl::Status RunDictionary(const Run& run) {
 }
 
 absl::Status RunWithConfig(VqaEvalRules rules) {
+  SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagFile("checkpoint", FLAGS_checkpoint));
   SOHO_ASSIGN_OR_RETURN(const soho::proto::SohoConfig config, soho::cli::LoadConfigFromFlags({}, /*check_files=*/false));
   if (soho::cli::DryRun()) {
     soho::cli::PrintDryRun(config);
@@ -398,7 +394,16 @@ absl::Status RunWithConfig(VqaEvalRules rules) {
   return vqa ? RunVqaSplit(run, rules) : RunPretrain(run);
 }
 
+absl::Status ValidateFlags() {
+  SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagRange("top_k", FLAGS_top_k, 1, 100000));
+  SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagRange("retrieval_images", FLAGS_retrieval_images, 0, 100000));
+  SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagRange("dictionary_images", FLAGS_dictionary_images, 1, 1000000));
+  SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagRange("dictionary_entries", FLAGS_dictionary_entries, 1, 1 << 20));
+  return soho::cli::CheckFlagRange("dictionary_patches", FLAGS_dictionary_patches, 1, 4096);
+}
+
 absl::Status Main() {
+  SOHO_RETURN_IF_ERROR(ValidateFlags());
   SOHO_ASSIGN_OR_RETURN(const VqaEvalRules rules, soho::eval::ParseVqaEvalRules(FLAGS_vqa_eval_rules));
   if (!FLAGS_results.empty()) {
     if (!ConfigPath().empty()) {
@@ -424,11 +429,8 @@ int main(int argc, char** argv) {
     return soho::cli::Report(absl::InvalidArgumentError(
         absl::StrCat("unexpected argument '", argv[1], "' (flags are --name=value; see --help)")));
   }
-  try {
-    return soho::cli::Report(Main());
-  } catch (const std::exception& e) {
-    // LibTorch reports failures (out of memory, a device error) by exception; the user gets
-    // a message and exit 1 rather than an abort.
-    return soho::cli::Report(absl::InternalError(e.what()));
-  }
+  return soho::cli::RunMain([]() -> absl::StatusOr<int> {
+    SOHO_RETURN_IF_ERROR(Main());
+    return 0;
+  });
 }

@@ -84,7 +84,7 @@ expect_error "bad split" "--split must be val or test" $eval_bin $vqa --split=tr
 expect_error "image with a pre-training config" "need a VQA config" $eval_bin $pre --image="$image" --question="why?"
 expect_error "dictionary with a VQA config" "needs a pre-training config" $eval_bin $vqa --visualize_dictionary="$tmp/x"
 expect_error "results with a config" "leave out --config" $eval_bin $vqa --results=$r
-expect_error "top_k" "--top_k must be >= 1" $eval_bin $vqa --top_k=0
+expect_error "top_k" "--top_k must be in [1, 100000] (got 0)" $eval_bin $vqa --top_k=0
 expect_error "bad config" "model.backbone.depth" $eval_bin $vqa --set=model.backbone.depth=7
 
 # An unreadable val image: its questions get no answer, and the official metric, which needs

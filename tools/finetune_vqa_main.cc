@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "gflags/gflags.h"
+#include "soho/common/status_macros.h"
 #include "tools/cli.h"
 #include "tools/train_command.h"
 
@@ -21,9 +22,11 @@ int main(int argc, char** argv) {
                   "--work_dir=work_dirs/tiny_vqa_scratch\n"
                   "  # continue an interrupted run:\n"
                   "  bazel run //tools:finetune_vqa -- --config=configs/tiny/vqa.pbtxt --resume");
-  std::vector<std::string> overrides;
-  if (!FLAGS_init.empty()) overrides.push_back("runtime.init_from=" + FLAGS_init);
-  auto config = soho::cli::LoadTrainingConfig(overrides);
-  if (!config.ok()) return soho::cli::Report(config.status());
-  return soho::cli::RunTraining(*config, soho::cli::TrainKind::kVqa);
+  return soho::cli::RunMain([]() -> absl::StatusOr<int> {
+    SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagFile("init", FLAGS_init));
+    std::vector<std::string> overrides;
+    if (!FLAGS_init.empty()) overrides.push_back("runtime.init_from=" + FLAGS_init);
+    SOHO_ASSIGN_OR_RETURN(const auto config, soho::cli::LoadTrainingConfig(soho::cli::TrainKind::kVqa, overrides));
+    return soho::cli::RunTraining(config, soho::cli::TrainKind::kVqa);
+  });
 }

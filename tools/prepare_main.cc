@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gflags/gflags.h"
 #include "soho/common/progress.h"
@@ -56,6 +57,9 @@ DEFINE_string(corpus, "",
               "questions, COCO captions).");
 DEFINE_int32(vocab_size, -1, "vocab/synthetic: maximum vocab.txt entries (-1: 30522 for vocab, 512 for synthetic).");
 DEFINE_int32(min_word_count, 1, "vocab: whole words seen fewer times are left to character pieces.");
+DEFINE_double(max_skipped_fraction, 0.5,
+              "coco/vg/vqa: fail, writing nothing, when more than this fraction of the entries is skipped "
+              "(malformed, duplicate, absurd values); an output with nothing usable always fails.");
 
 namespace {
 
@@ -86,6 +90,37 @@ void PrintSummary(const std::string& line) {
   std::cout << line << "\n";
 }
 
+// -1 selects the flag's documented default; anything else must be in [lo, hi].
+absl::Status CheckDefaultOrRange(const char* flag, int64_t value, int64_t lo, int64_t hi) {
+  if (value == -1) return absl::OkStatus();
+  return soho::cli::CheckFlagRange(flag, value, lo, hi);
+}
+
+// Every numeric flag, named, before any file is read or written.
+absl::Status ValidateFlags() {
+  SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagRange("num_images", FLAGS_num_images, 1, soho::data::kMaxSyntheticImages));
+  SOHO_RETURN_IF_ERROR(CheckDefaultOrRange("num_eval_images", FLAGS_num_eval_images, 0, soho::data::kMaxSyntheticImages));
+  SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagRange("captions_per_image", FLAGS_captions_per_image, 5, 99));
+  SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagRange("questions_per_image", FLAGS_questions_per_image, 1, 99));
+  SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagRange("threads", FLAGS_threads, 0, 1024));
+  SOHO_RETURN_IF_ERROR(CheckDefaultOrRange("min_answer_count", FLAGS_min_answer_count, 1, 1 << 30));
+  // Room for the special tokens and an alphabet; BERT's vocabularies are 30-120k.
+  SOHO_RETURN_IF_ERROR(CheckDefaultOrRange("vocab_size", FLAGS_vocab_size, 64, 1 << 20));
+  SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagRange("min_word_count", FLAGS_min_word_count, 1, 1 << 30));
+  if (!(FLAGS_max_skipped_fraction >= 0 && FLAGS_max_skipped_fraction <= 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_skipped_fraction must be in [0, 1] (got ", FLAGS_max_skipped_fraction, ")"));
+  }
+  return absl::OkStatus();
+}
+
+// Prefixes a conversion's CheckUsable error with the mode and the input it came from.
+absl::Status CheckUsable(const ConversionSummary& summary, const char* kept, const std::string& input) {
+  const absl::Status usable = summary.CheckUsable(kept, FLAGS_max_skipped_fraction);
+  if (usable.ok()) return usable;
+  return absl::InvalidArgumentError(absl::StrCat(input, ": ", usable.message(), "; nothing written"));
+}
+
 absl::Status RunSynthetic() {
   SOHO_RETURN_IF_ERROR(Require(FLAGS_out, "out", "synthetic"));
   soho::data::SyntheticWorldOptions options;
@@ -97,8 +132,8 @@ absl::Status RunSynthetic() {
   options.questions_per_image = FLAGS_questions_per_image;
   options.max_objects = FLAGS_max_objects;
   options.num_threads = FLAGS_threads;
-  if (FLAGS_vocab_size > 0) options.vocab_size = FLAGS_vocab_size;
-  if (FLAGS_min_answer_count > 0) options.min_answer_count = FLAGS_min_answer_count;
+  if (FLAGS_vocab_size != -1) options.vocab_size = FLAGS_vocab_size;
+  if (FLAGS_min_answer_count != -1) options.min_answer_count = FLAGS_min_answer_count;
   SOHO_ASSIGN_OR_RETURN(const soho::data::SyntheticWorldReport report,
                         soho::data::GenerateSyntheticWorld(options));
   for (const std::string& line : report.summaries) PrintSummary(line);
@@ -113,6 +148,7 @@ absl::Status RunCoco() {
   progress.Update(1, "parsed");
   ConversionSummary summary("coco");
   SOHO_ASSIGN_OR_RETURN(const auto images, soho::data::ConvertCocoCaptions(root, FLAGS_captions, &summary));
+  SOHO_RETURN_IF_ERROR(CheckUsable(summary, "captions", FLAGS_captions));
   progress.Update(2, "converted");
   SOHO_RETURN_IF_ERROR(soho::data::WritePretrainAnnotations(FLAGS_out, images));
   progress.Update(3, absl::StrCat("wrote ", FLAGS_out));
@@ -132,6 +168,7 @@ absl::Status RunVisualGenome() {
   ConversionSummary summary("vg");
   SOHO_ASSIGN_OR_RETURN(const auto images, soho::data::ConvertVisualGenome(regions, FLAGS_regions, image_data,
                                                                            FLAGS_image_data, &summary));
+  SOHO_RETURN_IF_ERROR(CheckUsable(summary, "captions", FLAGS_regions));
   progress.Update(2, "converted");
   SOHO_RETURN_IF_ERROR(soho::data::WritePretrainAnnotations(FLAGS_out, images));
   progress.Update(3, absl::StrCat("wrote ", FLAGS_out));
@@ -152,12 +189,19 @@ absl::StatusOr<soho::data::AnswerVocab> LoadAnswerVocab(ConversionSummary* summa
     return absl::InvalidArgumentError(
         "prepare vqa: a test split (no --annotations) needs --answer_vocab=<converted training split>");
   }
-  soho::data::AnswerVocabBuilder builder(FLAGS_min_answer_count > 0 ? FLAGS_min_answer_count : 9);
+  const int min_count = FLAGS_min_answer_count != -1 ? FLAGS_min_answer_count : 9;
+  soho::data::AnswerVocabBuilder builder(min_count);
   for (const std::string& path : sources) {
     SOHO_ASSIGN_OR_RETURN(const nlohmann::json root, soho::data::ReadJsonFile(path));
     SOHO_RETURN_IF_ERROR(builder.Add(root, path, summary));
   }
-  return builder.Build();
+  soho::data::AnswerVocab vocab = builder.Build();
+  if (vocab.size() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "prepare vqa: no answer is seen --min_answer_count=", min_count, " times in ", absl::StrJoin(sources, ", "),
+        ": the answer vocabulary would be empty (lower --min_answer_count)"));
+  }
+  return vocab;
 }
 
 absl::Status RunVqa() {
@@ -185,6 +229,7 @@ absl::Status RunVqa() {
   const soho::data::VqaV2Input input{&questions, FLAGS_questions,
                                      FLAGS_annotations.empty() ? nullptr : &annotations, FLAGS_annotations};
   SOHO_ASSIGN_OR_RETURN(const auto images, soho::data::ConvertVqaV2(input, answers, options, &summary));
+  SOHO_RETURN_IF_ERROR(CheckUsable(summary, "questions", FLAGS_questions));
   progress.Update(3, "converted");
   SOHO_RETURN_IF_ERROR(soho::data::WriteVqaAnnotations(FLAGS_out, images, answers));
   progress.Update(4, absl::StrCat("wrote ", FLAGS_out));
@@ -230,9 +275,14 @@ int main(int argc, char** argv) {
     return soho::cli::Report(absl::InvalidArgumentError(
         absl::StrCat("unexpected argument '", argv[2], "' after the mode (flags are --name=value)")));
   }
-  if (soho::cli::DryRun()) {
-    std::cout << "prepare " << argv[1] << " --out=" << FLAGS_out << "\n";
+  const auto run = modes.at(argv[1]);
+  return soho::cli::RunMain([&]() -> absl::StatusOr<int> {
+    SOHO_RETURN_IF_ERROR(ValidateFlags());
+    if (soho::cli::DryRun()) {
+      std::cout << "prepare " << argv[1] << " --out=" << FLAGS_out << "\n";
+      return 0;
+    }
+    SOHO_RETURN_IF_ERROR(run());
     return 0;
-  }
-  return soho::cli::Report(modes.at(argv[1])());
+  });
 }

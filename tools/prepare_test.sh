@@ -24,12 +24,17 @@ out=$(expect_ok "vocab" $prepare vocab --corpus="$tmp/syn/pretrain_train.json,$t
 [[ "$out" == *"distinct words ->"* ]] || fail "vocab summary: $out"
 [[ -s "$tmp/vocab.txt" ]] || fail "vocab: no vocab.txt"
 
-out=$(expect_ok "coco" $prepare coco --captions=testdata/coco/captions_train2014.json --out="$tmp/coco.json")
+# The fixtures hold as many bad entries as good ones: by default that fails, writing nothing.
+expect_error "coco over the skip limit" "skipped 5 of 9 items, more than --max_skipped_fraction=0.5" \
+  $prepare coco --captions=testdata/coco/captions_train2014.json --out="$tmp/coco.json"
+[[ -e "$tmp/coco.json" ]] && fail "coco over the skip limit left $tmp/coco.json"
+out=$(expect_ok "coco" $prepare coco --captions=testdata/coco/captions_train2014.json --out="$tmp/coco.json" \
+  --max_skipped_fraction=0.6)
 [[ "$out" == *"coco: 2 images, 4 captions; skipped 5"* ]] || fail "coco summary: $out"
 [[ "$out" == *"caption of an unknown image x1"* ]] || fail "coco summary lacks skip reasons: $out"
 
 out=$(expect_ok "vg" $prepare vg --regions=testdata/vg/region_descriptions.json \
-  --image_data=testdata/vg/image_data.json --out="$tmp/vg.json")
+  --image_data=testdata/vg/image_data.json --out="$tmp/vg.json" --max_skipped_fraction=0.6)
 [[ "$out" == *"vg: 3 images, 4 captions"* ]] || fail "vg summary: $out"
 
 out=$(expect_ok "vqa train" $prepare vqa --questions=testdata/vqa/v2_OpenEnded_mscoco_train2014_questions.json \
@@ -40,7 +45,7 @@ out=$(expect_ok "vqa train" $prepare vqa --questions=testdata/vqa/v2_OpenEnded_m
 expect_error "vqa image info" "images[3]: field 'width'" $prepare vqa \
   --questions=testdata/vqa/v2_OpenEnded_mscoco_train2014_questions.json \
   --annotations=testdata/vqa/v2_mscoco_train2014_annotations.json --image_info=testdata/coco/captions_train2014.json \
-  --out="$tmp/x.json"
+  --min_answer_count=1 --out="$tmp/x.json"
 out=$(expect_ok "vqa test" $prepare vqa --questions=testdata/vqa/v2_OpenEnded_mscoco_test2015_questions.json \
   --answer_vocab="$tmp/vqa_train.json" --out="$tmp/vqa_test.json")
 [[ "$out" == *"vqa: 2 images, 3 questions"* ]] || fail "vqa test summary: $out"
@@ -56,7 +61,7 @@ expect_error "missing flag" "--questions is required" $prepare vqa --out="$tmp/v
 expect_error "test split without vocabulary" "--answer_vocab" $prepare vqa \
   --questions=testdata/vqa/v2_OpenEnded_mscoco_test2015_questions.json --out="$tmp/v.json"
 expect_error "bad mode" "got 'cocoa'" $prepare cocoa
-expect_error "too few captions" "--captions_per_image must be >= 5" $prepare synthetic --out="$tmp/s" \
+expect_error "too few captions" "--captions_per_image must be in [5, 99] (got 3)" $prepare synthetic --out="$tmp/s" \
   --captions_per_image=3
 
 finish prepare_test

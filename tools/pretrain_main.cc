@@ -1,4 +1,5 @@
 // soho pretrain: masked language modelling + masked visual modelling + image-text matching.
+#include "soho/common/status_macros.h"
 #include "tools/cli.h"
 #include "tools/train_command.h"
 
@@ -15,7 +16,8 @@ int main(int argc, char** argv) {
                   "--work_dir=work_dirs/res18 --set=runtime.precision=BF16,data.batch_size=4\n\n"
                   "Writes <work_dir>/epoch_N.pt, iter_N.pt, latest.pt, metrics.jsonl, tf_logs/ (TensorBoard) and "
                   "config.pbtxt. SIGINT/SIGTERM save a checkpoint and exit.");
-  auto config = soho::cli::LoadTrainingConfig();
-  if (!config.ok()) return soho::cli::Report(config.status());
-  return soho::cli::RunTraining(*config, soho::cli::TrainKind::kPretrain);
+  return soho::cli::RunMain([]() -> absl::StatusOr<int> {
+    SOHO_ASSIGN_OR_RETURN(const auto config, soho::cli::LoadTrainingConfig(soho::cli::TrainKind::kPretrain));
+    return soho::cli::RunTraining(config, soho::cli::TrainKind::kPretrain);
+  });
 }

@@ -1,7 +1,6 @@
 #include "tools/train_command.h"
 
 #include <cstring>
-#include <exception>
 #include <memory>
 #include <optional>
 
@@ -66,25 +65,32 @@ void AcceptBareResumeFlag(int argc, char** argv) {
   }
 }
 
-absl::StatusOr<proto::SohoConfig> LoadTrainingConfig(std::vector<std::string> tool_overrides) {
+absl::StatusOr<proto::SohoConfig> LoadTrainingConfig(TrainKind kind, std::vector<std::string> tool_overrides) {
+  if (FLAGS_resume != "auto") SOHO_RETURN_IF_ERROR(CheckFlagFile("resume", FLAGS_resume));
   if (!FLAGS_work_dir.empty()) tool_overrides.push_back("runtime.work_dir=" + FLAGS_work_dir);
   if (!FLAGS_resume.empty()) tool_overrides.push_back("runtime.resume_from=" + FLAGS_resume);
-  return LoadConfigFromFlags(tool_overrides);
+  SOHO_ASSIGN_OR_RETURN(proto::SohoConfig config, LoadConfigFromFlags(tool_overrides));
+  // Both heads build and train, so the wrong tool would silently train the wrong model.
+  const proto::HeadConfig::Kind wanted = kind == TrainKind::kVqa ? proto::HeadConfig::VQA : proto::HeadConfig::PRETRAIN;
+  if (config.model().head().kind() != wanted) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model.head.kind is ", proto::HeadConfig::Kind_Name(config.model().head().kind()), ": this is a ",
+        kind == TrainKind::kVqa ? "pre-training config; pre-train with `pretrain`, or give finetune_vqa a VQA config"
+                                : "VQA config; fine-tune with `finetune_vqa`, or give pretrain a pre-training config",
+        " (model.head.kind: ", proto::HeadConfig::Kind_Name(wanted), ")"));
+  }
+  return config;
 }
 
-int RunTraining(const proto::SohoConfig& config, TrainKind kind) {
+absl::StatusOr<int> RunTraining(const proto::SohoConfig& config, TrainKind kind) {
   if (DryRun()) return PrintDryRun(config);
-  absl::Status status;
-  try {
-    status = Train(config, kind);
-  } catch (const std::exception& e) {  // a LibTorch check that a config slipped past
-    status = absl::InternalError(absl::StrCat("training failed: ", e.what()));
-  }
+  const absl::Status status = Train(config, kind);
   if (absl::IsCancelled(status)) {
     LOG(WARNING) << status.message();
     return 128 + train::StopSignal();
   }
-  return Report(status);
+  if (!status.ok()) return status;
+  return 0;
 }
 
 }  // namespace soho::cli

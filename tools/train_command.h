@@ -18,9 +18,12 @@ enum class TrainKind { kPretrain, kVqa };
 void AcceptBareResumeFlag(int argc, char** argv);
 
 // --config with --set, then --work_dir / --resume and `tool_overrides`, validated together.
-absl::StatusOr<proto::SohoConfig> LoadTrainingConfig(std::vector<std::string> tool_overrides = {});
+// A config for the other tool (a VQA head given to pretrain, a pre-training head to
+// finetune_vqa) is refused, as is a --resume file that does not exist, even with --dry_run.
+absl::StatusOr<proto::SohoConfig> LoadTrainingConfig(TrainKind kind, std::vector<std::string> tool_overrides = {});
 
-// Trains the config (or prints it with --dry_run); returns the exit code.
-int RunTraining(const proto::SohoConfig& config, TrainKind kind);
+// Trains the config (or prints it with --dry_run); returns the exit code (0, or 128 +
+// signal when SIGINT/SIGTERM stopped the run) or the error. Call inside cli::RunMain.
+absl::StatusOr<int> RunTraining(const proto::SohoConfig& config, TrainKind kind);
 
 }  // namespace soho::cli

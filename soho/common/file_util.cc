@@ -8,7 +8,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
@@ -17,15 +16,32 @@ namespace soho {
 
 namespace fs = std::filesystem;
 
-absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+absl::StatusOr<std::string> ReadFileToString(const std::string& path, uint64_t max_bytes) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, expected a file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(absl::StrCat(path, ": cannot open (", std::strerror(errno), ")"));
   }
-  std::ostringstream out;
-  out << in.rdbuf();
+  const auto too_large = [&] {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(path, ": larger than ", max_bytes, " bytes, the limit for this kind of file"));
+  };
+  // Regular files: one allocation of the known size. Devices and pipes have no size; read
+  // them in chunks up to the cap.
+  if (const uintmax_t size = fs::file_size(path, ec); !ec && fs::is_regular_file(path, ec)) {
+    if (size > max_bytes) return too_large();
+  }
+  std::string contents;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof(chunk)) || in.gcount() > 0) {
+    if (contents.size() + static_cast<uint64_t>(in.gcount()) > max_bytes) return too_large();
+    contents.append(chunk, static_cast<size_t>(in.gcount()));
+  }
   if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
-  return out.str();
+  return contents;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -395,10 +396,16 @@ absl::StatusOr<c10::IValue> ReadLegacy(const std::string& contents) {
 absl::StatusOr<c10::IValue> ReadTorchFile(const std::string& path) {
   SOHO_ASSIGN_OR_RETURN(const std::string contents, ReadFileToString(path));
   absl::StatusOr<c10::IValue> result;
-  if (contents.size() >= 2 && contents[0] == 'P' && contents[1] == 'K') {
-    result = ReadZip(path);
-  } else {
-    result = ReadLegacy(contents);
+  try {
+    if (contents.size() >= 2 && contents[0] == 'P' && contents[1] == 'K') {
+      result = ReadZip(path);
+    } else {
+      result = ReadLegacy(contents);
+    }
+  } catch (const std::exception& e) {
+    // LibTorch's containers check what a corrupt pickle builds (e.g. a dict keyed by None)
+    // by throwing; that is corrupt data like any other.
+    result = absl::DataLossError(absl::StrCat("corrupt torch.save data (", e.what(), ")"));
   }
   if (!result.ok()) {
     return absl::Status(result.status().code(), absl::StrCat(path, ": ", result.status().message()));

@@ -1,12 +1,14 @@
 #include "soho/proto/config_loader.h"
 
 #include <cmath>
+#include <optional>
 #include <regex>
 #include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -70,7 +72,7 @@ class Problems {
 };
 
 bool LooksLikeOverrideStart(absl::string_view s) {
-  static const std::regex kStart(R"(^\s*[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\s*=)");
+  static const std::regex kStart(R"(^\s*[A-Za-z_]\w*(\[[0-9]+\])?(\.[A-Za-z_]\w*(\[[0-9]+\])?)*\s*=)");
   return std::regex_search(std::string(s), kStart);
 }
 
@@ -140,6 +142,65 @@ void MaterializeDefaults(Message* message) {
   }
 }
 
+// Where the text's braces fail to pair up, as "source:line:column: ..." (empty when they
+// pair). Skips strings and # comments, as the text-format tokenizer does.
+std::string UnbalancedBrace(const std::string& text, const std::string& source) {
+  struct Position {
+    int line, column;
+  };
+  std::vector<Position> open;
+  int line = 1, column = 0;
+  char quote = 0;
+  bool comment = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    ++column;
+    if (c == '\n') {
+      ++line;
+      column = 0;
+      comment = false;
+      quote = 0;  // text-format strings do not span lines
+      continue;
+    }
+    if (comment) continue;
+    if (quote != 0) {
+      if (c == '\\') {
+        ++i;
+        ++column;
+      } else if (c == quote) {
+        quote = 0;
+      }
+      continue;
+    }
+    if (c == '#') {
+      comment = true;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '{') {
+      open.push_back({line, column});
+    } else if (c == '}') {
+      if (open.empty()) return absl::StrCat(source, ":", line, ":", column, ": '}' closes no open block");
+      open.pop_back();
+    }
+  }
+  if (open.empty()) return "";
+  return absl::StrCat(source, ":", open.back().line, ":", open.back().column,
+                      ": this '{' is never closed (a missing '}'?)");
+}
+
+// "train[2]" -> ("train", 2); "train" -> ("train", -1); nullopt when the brackets are malformed.
+std::optional<std::pair<std::string, int>> SplitIndex(const std::string& part) {
+  const size_t bracket = part.find('[');
+  if (bracket == std::string::npos) return std::pair{part, -1};
+  int index = 0;
+  if (part.back() != ']' ||
+      !absl::SimpleAtoi(absl::string_view(part).substr(bracket + 1, part.size() - bracket - 2), &index) ||
+      index < 0) {
+    return std::nullopt;
+  }
+  return std::pair{part.substr(0, bracket), index};
+}
+
 }  // namespace
 
 absl::StatusOr<SohoConfig> ParseConfigText(const std::string& text, const std::string& source) {
@@ -149,7 +210,8 @@ absl::StatusOr<SohoConfig> ParseConfigText(const std::string& text, const std::s
   parser.RecordErrorsTo(&errors);
   parser.AllowUnknownField(false);
   if (!parser.ParseFromString(text, &config)) {
-    return absl::InvalidArgumentError(errors.Joined());
+    const std::string brace = UnbalancedBrace(text, source);
+    return absl::InvalidArgumentError(brace.empty() ? errors.Joined() : absl::StrCat(brace, "\n", errors.Joined()));
   }
   return config;
 }
@@ -187,22 +249,46 @@ absl::Status ApplyOverrides(const std::vector<std::string>& overrides, SohoConfi
     Message* message = config;
     const FieldDescriptor* field = nullptr;
     for (size_t i = 0; i < parts.size(); ++i) {
+      const auto name_index = SplitIndex(parts[i]);
+      if (!name_index) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--set ", path, ": '", parts[i], "' is not a field name or name[index]"));
+      }
+      const auto& [name, index] = *name_index;
       const Descriptor* descriptor = message->GetDescriptor();
-      field = descriptor->FindFieldByName(parts[i]);
+      field = descriptor->FindFieldByName(name);
       if (field == nullptr) {
         std::vector<std::string> names;
         for (int f = 0; f < descriptor->field_count(); ++f) names.push_back(descriptor->field(f)->name());
         return absl::InvalidArgumentError(absl::StrCat(
-            "--set ", path, ": ", descriptor->name(), " has no field '", parts[i],
+            "--set ", path, ": ", descriptor->name(), " has no field '", name,
             "' (fields: ", absl::StrJoin(names, ", "), ")"));
       }
-      if (i + 1 < parts.size()) {
-        if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || field->is_repeated()) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "--set ", path, ": '", parts[i], "' is not a (singular) message field"));
-        }
-        message = message->GetReflection()->MutableMessage(message, field);
+      const bool last = i + 1 == parts.size();
+      const bool repeated_message = field->is_repeated() && field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
+      if (index >= 0 && (last || !repeated_message)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--set ", path, ": an index selects an element of a repeated message on the way to a field "
+            "(data.train[0].annotation=...); to replace a whole list, give it without an index (",
+            name, "=[...])"));
       }
+      if (last) break;
+      if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+        return absl::InvalidArgumentError(absl::StrCat("--set ", path, ": '", name, "' is not a message field"));
+      }
+      const Reflection* reflection = message->GetReflection();
+      if (!field->is_repeated()) {
+        message = reflection->MutableMessage(message, field);
+        continue;
+      }
+      const int size = reflection->FieldSize(*message, field);
+      if (index < 0 || index >= size) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--set ", path, ": '", name, "' is a repeated field with ", size, " element(s); address one as ",
+            name, "[0]", size > 1 ? absl::StrCat("..", name, "[", size - 1, "]") : "",
+            " or replace the list with ", name, "=[{...}]"));
+      }
+      message = reflection->MutableRepeatedMessage(message, field, index);
     }
     message->GetReflection()->ClearField(message, field);
 
@@ -328,6 +414,7 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
   for (float s : image.std()) p.CheckPositive("data.image.std", s);
   p.CheckRange("data.image.size_divisor", image.size_divisor(), 1, 1024);
   p.CheckRange("data.image.min_size", image.min_size(), 1, 100000);
+  p.CheckRange<int64_t>("data.image.max_pixels", image.max_pixels(), 1, int64_t{1} << 31);
   p.CheckRange("data.max_text_length", data.max_text_length(), 3, 512);
   p.CheckRange("data.sentence_group", data.sentence_group(), 1, 64);
   p.CheckRange("data.batch_size", data.batch_size(), 1, 65536);
@@ -407,8 +494,13 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
 
 absl::StatusOr<SohoConfig> LoadConfig(const std::string& path, const std::vector<std::string>& overrides,
                                       const ValidateOptions& options) {
-  SOHO_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  SOHO_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, kMaxConfigBytes));
   SOHO_ASSIGN_OR_RETURN(SohoConfig config, ParseConfigText(text, path));
+  // Every default on its own is not a run anyone means: an empty file is a wrong path or a
+  // write that failed.
+  if (config.ByteSizeLong() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": the config sets no fields (empty file?)"));
+  }
   SOHO_RETURN_IF_ERROR(ApplyOverrides(overrides, &config));
   ResolveDefaults(&config);
   if (absl::Status s = ValidateConfig(config, options); !s.ok()) {

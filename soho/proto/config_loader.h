@@ -5,6 +5,7 @@
 //                                                       {"runtime.seed=3"}));
 //
 // Every error names the file (with line:column for syntax errors) and the field.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,13 @@
 
 namespace soho {
 
+// A run config is a few kilobytes; a larger file is a wrong path (a dataset, /dev/zero).
+inline constexpr uint64_t kMaxConfigBytes = uint64_t{1} << 20;
+
 // Parses text-format `text`; `source` (a file name) prefixes errors. Unknown fields are
-// errors. Does not fill defaults or validate.
+// errors; when the braces do not pair up, the first error says where the unclosed block
+// opened (a missing '}' otherwise reads as "X has no field named ..."). Does not fill
+// defaults or validate.
 absl::StatusOr<proto::SohoConfig> ParseConfigText(const std::string& text,
                                                   const std::string& source);
 
@@ -26,6 +32,8 @@ std::vector<std::string> SplitOverrides(const std::string& flag_value);
 // Applies "field.path=value" overrides. Scalars are replaced; for repeated fields the value
 // is a bracketed list ("[1, 2]") or a single element, and replaces the whole field; for
 // message fields it is a text-format body ("{ long_edge: 1000 short_edge: 600 }").
+// An existing element of a repeated message field is addressed by index on the way:
+// "data.train[0].annotation=x.json".
 absl::Status ApplyOverrides(const std::vector<std::string>& overrides, proto::SohoConfig* config);
 
 // Fills the defaults that proto2 cannot express (normalization constants, the test scale,
@@ -43,6 +51,7 @@ struct ValidateOptions {
 absl::Status ValidateConfig(const proto::SohoConfig& config, const ValidateOptions& options = {});
 
 // Parse + overrides + defaults + validation. `source` errors are prefixed with `path`.
+// A file of more than kMaxConfigBytes, a directory, and a file that sets nothing are errors.
 absl::StatusOr<proto::SohoConfig> LoadConfig(const std::string& path,
                                              const std::vector<std::string>& overrides = {},
                                              const ValidateOptions& options = {});

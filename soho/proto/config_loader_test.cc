@@ -138,10 +138,47 @@ TEST(ConfigLoader, OverrideErrors) {
   ASSERT_FALSE(bad_type.ok());
   EXPECT_THAT(std::string(bad_type.message()), HasSubstr("runtime.seed"));
   // Overrides are validated like the file: an out-of-range value fails the load.
-  const std::string path = TempFile("ok.pbtxt", "");
+  const std::string path = TempFile("ok.pbtxt", "runtime { seed: 1 }\n");
   auto invalid = LoadConfig(path, {"model.backbone.depth=7"}, NoFileChecks());
   ASSERT_FALSE(invalid.ok());
   EXPECT_THAT(std::string(invalid.status().message()), HasSubstr("model.backbone.depth"));
+}
+
+TEST(ConfigLoader, OverridesAddressElementsOfRepeatedMessages) {
+  proto::SohoConfig config;
+  config.mutable_data()->add_train()->set_annotation("a.json");
+  config.mutable_data()->add_train()->set_annotation("b.json");
+  ASSERT_TRUE(ApplyOverrides(SplitOverrides("data.train[1].annotation=c.json,runtime.seed=2"), &config).ok());
+  EXPECT_EQ(config.data().train(0).annotation(), "a.json");
+  EXPECT_EQ(config.data().train(1).annotation(), "c.json");
+  EXPECT_EQ(config.runtime().seed(), 2);
+  // Out of range, on a singular field, or without an index: each error says how to write it.
+  const auto message = [&](const std::string& override_text) {
+    return std::string(ApplyOverrides({override_text}, &config).message());
+  };
+  EXPECT_THAT(message("data.train[2].annotation=x"), HasSubstr("2 element(s); address one as train[0]..train[1]"));
+  EXPECT_THAT(message("data.train.annotation=x"), HasSubstr("address one as train[0]"));
+  EXPECT_THAT(message("runtime[0].seed=1"), HasSubstr("an index selects an element of a repeated message"));
+  EXPECT_THAT(message("data.train[x].annotation=y"), HasSubstr("is not a field name or name[index]"));
+}
+
+TEST(ConfigLoader, WrongFilesAreNamedAsSuch) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  EXPECT_THAT(std::string(LoadConfig(dir, {}, NoFileChecks()).status().message()), HasSubstr("is a directory"));
+  EXPECT_THAT(std::string(LoadConfig(TempFile("empty.pbtxt", "# nothing\n"), {}, NoFileChecks()).status().message()),
+              HasSubstr("the config sets no fields"));
+  EXPECT_EQ(LoadConfig("/dev/zero", {}, NoFileChecks()).status().code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST(ConfigLoader, MissingClosingBraceNamesWhereTheBlockOpened) {
+  const std::string path = TempFile("brace.pbtxt",
+                                    "model {\n  backbone { depth: 18\n}\n# a } in a comment\n"
+                                    "data { vocab_file: \"{\" }\n");
+  auto config = LoadConfig(path, {}, NoFileChecks());
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr(path + ":1:7: this '{' is never closed"));
+  auto extra = ParseConfigText("runtime { seed: 1 } }\n", "extra.pbtxt");
+  EXPECT_THAT(std::string(extra.status().message()), HasSubstr("extra.pbtxt:1:21: '}' closes no open block"));
 }
 
 TEST(ConfigLoader, PrintedConfigIsFullyResolvedAndReparses) {

@@ -4,23 +4,14 @@
 #include <ATen/Parallel.h>
 #include <torch/utils.h>
 
-#include "absl/strings/str_cat.h"
+#include "soho/common/device.h"
 #include "soho/common/process_settings.h"
+#include "soho/common/status_macros.h"
 
 namespace soho::train {
 
 absl::StatusOr<c10::Device> SetUpRuntime(const proto::RuntimeConfig& runtime, int rank) {
-  c10::Device device(c10::kCPU);
-  try {
-    device = c10::Device(runtime.device());
-  } catch (const c10::Error&) {
-    return absl::InvalidArgumentError(absl::StrCat("runtime.device: '", runtime.device(), "' is not a device"));
-  }
-  if (device.is_cuda() && !at::hasCUDA()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "runtime.device is '", runtime.device(),
-        "' but this build has no CUDA (LibTorch CPU build, or no GPU): build with --config=cuda or use device 'cpu'"));
-  }
+  SOHO_ASSIGN_OR_RETURN(const c10::Device device, ParseDevice(runtime.device(), "runtime.device"));
   if (runtime.num_threads() > 0) {
     at::set_num_threads(runtime.num_threads());
     SetOpenBlasThreads(runtime.num_threads());

@@ -59,10 +59,12 @@ absl::StatusOr<ImagePipeline> ImagePipeline::Create(const proto::ImageConfig& co
   }
   if (config.size_divisor() < 0) problems.push_back("data.image.size_divisor must be >= 0");
   if (config.min_size() < 1) problems.push_back("data.image.min_size must be >= 1");
+  if (config.max_pixels() < 1) problems.push_back("data.image.max_pixels must be >= 1");
   if (!problems.empty()) return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));
   p.size_divisor_ = config.size_divisor();
   p.min_size_ = config.min_size();
   p.blank_ = config.blank();
+  p.max_pixels_ = config.max_pixels();
   return p;
 }
 
@@ -89,7 +91,7 @@ absl::StatusOr<cv::Mat> ImagePipeline::Load(const ImageStore& store, const std::
 }
 
 absl::StatusOr<cv::Mat> ImagePipeline::Prepare(absl::string_view bytes, const std::string& name, Rng* rng) const {
-  SOHO_ASSIGN_OR_RETURN(cv::Mat image, DecodeImageBgr(bytes, name));
+  SOHO_ASSIGN_OR_RETURN(cv::Mat image, DecodeImageBgr(bytes, name, max_pixels_));
   if (image.rows < min_size_ || image.cols < min_size_) {
     return absl::OutOfRangeError(absl::StrCat(name, ": image is ", image.cols, "x", image.rows,
                                               " pixels, below the minimum size ", min_size_,

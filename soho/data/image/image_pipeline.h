@@ -48,7 +48,8 @@ class ImagePipeline {
   // store.Read + Prepare. Every failure names the file.
   absl::StatusOr<cv::Mat> Load(const ImageStore& store, const std::string& file_name, Rng* rng) const;
 
-  // Decode `bytes`, reject images whose height or width is below min_size, resize to
+  // Decode `bytes` (refusing more than max_pixels pixels and corrupt JPEG data), reject
+  // images whose height or width is below min_size, resize to
   // ChooseScale(rng). Returns the resized 8-bit BGR image.
   absl::StatusOr<cv::Mat> Prepare(absl::string_view bytes, const std::string& name, Rng* rng) const;
 
@@ -70,6 +71,7 @@ class ImagePipeline {
   int size_divisor_ = 32;
   int min_size_ = 1;
   bool blank_ = false;
+  int64_t max_pixels_ = 0;
   std::shared_ptr<FloatBufferPool> buffers_ = std::make_shared<FloatBufferPool>();
 };
 

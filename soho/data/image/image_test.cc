@@ -299,6 +299,44 @@ TEST(DecodeTest, JpegRoundTripKeepsBgrOrder) {
   EXPECT_GT(p[2], 245);
 }
 
+// The SOF0 marker's height and width fields set to `height` x `width`.
+std::string WithClaimedSize(std::string jpeg, int height, int width) {
+  const size_t sof = jpeg.find("\xFF\xC0");
+  EXPECT_NE(sof, std::string::npos);
+  jpeg[sof + 5] = static_cast<char>(height >> 8);
+  jpeg[sof + 6] = static_cast<char>(height & 0xFF);
+  jpeg[sof + 7] = static_cast<char>(width >> 8);
+  jpeg[sof + 8] = static_cast<char>(width & 0xFF);
+  return jpeg;
+}
+
+TEST(DecodeTest, PixelCapIsJudgedFromTheHeaderBeforeDecoding) {
+  EXPECT_EQ(proto::ImageConfig().max_pixels(), kDefaultMaxImagePixels);
+  const std::string huge = WithClaimedSize(Encode(Gradient(48, 64), ".jpg"), 20000, 20000);
+  auto decoded = DecodeImageBgr(huge, "huge.jpg");
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("huge.jpg: image is 20000x20000 pixels, more than 40000000 "
+                                            "(data.image.max_pixels)"),
+            std::string::npos)
+      << decoded.status();
+  auto png = DecodeImageBgr(Encode(Gradient(48, 64), ".png"), "big.png", /*max_pixels=*/1000);
+  ASSERT_FALSE(png.ok());
+  EXPECT_NE(png.status().message().find("big.png: image is 64x48 pixels, more than 1000"), std::string::npos)
+      << png.status();
+  EXPECT_TRUE(DecodeImageBgr(Encode(Gradient(48, 64), ".png"), "ok.png", 64 * 48).ok());
+}
+
+TEST(DecodeTest, CorruptJpegDataIsAnErrorNotGreyPixels) {
+  const std::string jpeg = Encode(Gradient(96, 128), ".jpg");
+  // Cut in the middle of the scan, with the end marker appended: the old check (an EOI
+  // near the end) passes, libjpeg only warns.
+  const std::string cut = jpeg.substr(0, jpeg.size() / 2) + "\xFF\xD9";
+  auto decoded = DecodeImageBgr(cut, "cut.jpg");
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("cut.jpg: corrupt JPEG ("), std::string::npos) << decoded.status();
+  EXPECT_TRUE(DecodeImageBgr(jpeg, "whole.jpg").ok());
+}
+
 // ------------------------------------------------------------------------------ stores
 
 TEST(ImageStoreTest, FolderReadsAndReportsMissingFiles) {

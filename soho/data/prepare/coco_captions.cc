@@ -34,6 +34,7 @@ absl::StatusOr<std::vector<PretrainImage>> ConvertCocoCaptions(const json& root,
       summary->Skip("malformed image entry", absl::StrCat(path, " images[", i, "]: ", s.message()));
       continue;
     }
+    if (!summary->KeepImageSize(image.height, image.width, absl::StrCat(path, " images[", i, "]"))) continue;
     if (!index_of_id.emplace(image.image_id, result.size()).second) {
       summary->Skip("duplicate image id", absl::StrCat(path, " images[", i, "] id ", image.image_id));
       continue;
@@ -59,10 +60,7 @@ absl::StatusOr<std::vector<PretrainImage>> ConvertCocoCaptions(const json& root,
       continue;
     }
     caption = TrimCaption(caption);
-    if (caption.empty()) {
-      summary->Skip("empty caption", absl::StrCat(path, " annotations[", i, "]"));
-      continue;
-    }
+    if (!summary->KeepText(caption, "caption", absl::StrCat(path, " annotations[", i, "]"))) continue;
     result[it->second].captions.push_back(std::move(caption));
     summary->Count("captions");
   }

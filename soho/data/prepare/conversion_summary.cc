@@ -4,6 +4,12 @@
 #include "soho/common/logging.h"
 
 namespace soho::data {
+namespace {
+
+// This Abseil's StrCat predates std::string_view.
+absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+}  // namespace
 
 void ConversionSummary::Count(std::string_view what, int64_t n) {
   for (auto& [name, count] : counts_) {
@@ -21,6 +27,39 @@ void ConversionSummary::Skip(std::string_view reason, std::string_view detail) {
     LOG(WARNING) << name_ << ": skipping " << detail << ": " << reason
                  << (seen == warnings_per_reason_ ? " (further ones are only counted)" : "");
   }
+}
+
+bool ConversionSummary::KeepText(std::string_view text, std::string_view what, std::string_view detail) {
+  if (text.empty()) {
+    Skip(absl::StrCat("empty ", Absl(what)), detail);
+    return false;
+  }
+  if (text.size() > kMaxTextBytes) {
+    Skip(absl::StrCat(Absl(what), " longer than ", kMaxTextBytes, " bytes"), absl::StrCat(Absl(detail), " (", text.size(), " bytes)"));
+    return false;
+  }
+  return true;
+}
+
+bool ConversionSummary::KeepImageSize(int64_t height, int64_t width, std::string_view detail) {
+  if (height >= 1 && height <= kMaxImageSide && width >= 1 && width <= kMaxImageSide) return true;
+  Skip(absl::StrCat("image size outside [1, ", kMaxImageSide, "]"), absl::StrCat(Absl(detail), " (", height, "x", width, ")"));
+  return false;
+}
+
+absl::Status ConversionSummary::CheckUsable(std::string_view kept, double max_skipped_fraction) const {
+  const int64_t good = count(kept);
+  const int64_t bad = total_skipped();
+  if (good == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("no usable ", Absl(kept), " (", ToString(), ")"));
+  }
+  const double fraction = static_cast<double>(bad) / static_cast<double>(good + bad);
+  if (fraction > max_skipped_fraction) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "skipped ", bad, " of ", good + bad, " items, more than --max_skipped_fraction=", max_skipped_fraction,
+        " (", ToString(), ")"));
+  }
+  return absl::OkStatus();
 }
 
 int64_t ConversionSummary::count(std::string_view what) const {

@@ -9,7 +9,15 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
+
 namespace soho::data {
+
+// Longest caption or question a converter keeps, in bytes: COCO's longest caption is about
+// 1 KB; much longer text is a broken export, and tokenizing it costs time for nothing.
+inline constexpr size_t kMaxTextBytes = 4096;
+// Largest image side (pixels) a converter accepts as a recorded size.
+inline constexpr int kMaxImageSide = 1 << 16;
 
 class ConversionSummary {
  public:
@@ -21,6 +29,17 @@ class ConversionSummary {
   // Records one skipped item: `reason` groups it in the summary, `detail` names the item
   // (file, entry index, id) in the warning.
   void Skip(std::string_view reason, std::string_view detail);
+
+  // False after Skip()ping it: `text`, a `what` ("caption", "question"), is empty or longer
+  // than kMaxTextBytes. `detail` names the item.
+  bool KeepText(std::string_view text, std::string_view what, std::string_view detail);
+  // False after Skip()ping it: a recorded image size that is not in [1, kMaxImageSide].
+  bool KeepImageSize(int64_t height, int64_t width, std::string_view detail);
+
+  // An error unless the conversion produced something: `kept` (a counter, e.g. "captions")
+  // is > 0 and at most `max_skipped_fraction` of kept + skipped items were skipped. Checked
+  // before writing, so a wrong conversion leaves no output file.
+  absl::Status CheckUsable(std::string_view kept, double max_skipped_fraction) const;
 
   int64_t count(std::string_view what) const;
   int64_t skipped(std::string_view reason) const;

@@ -158,8 +158,13 @@ void ToVqaV2(const Split& split, json* questions, json* annotations) {
 
 absl::StatusOr<SyntheticWorldReport> GenerateSyntheticWorld(const SyntheticWorldOptions& options) {
   if (options.out_dir.empty()) return absl::InvalidArgumentError("synthetic: --out is required");
-  if (options.num_images < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("synthetic: --num_images must be >= 1, got ", options.num_images));
+  if (options.num_images < 1 || options.num_images > kMaxSyntheticImages) {
+    return absl::InvalidArgumentError(absl::StrCat("synthetic: --num_images must be in [1, ", kMaxSyntheticImages,
+                                                   "], got ", options.num_images));
+  }
+  if (options.num_eval_images > kMaxSyntheticImages) {
+    return absl::InvalidArgumentError(absl::StrCat("synthetic: --num_eval_images must be at most ",
+                                                   kMaxSyntheticImages, ", got ", options.num_eval_images));
   }
   if (options.captions_per_image < 5) {
     return absl::InvalidArgumentError(
@@ -177,9 +182,11 @@ absl::StatusOr<SyntheticWorldReport> GenerateSyntheticWorld(const SyntheticWorld
                                                      : std::max(1, options.num_images / 10);
   SyntheticWorldReport report;
   std::vector<Split> splits;
+  // Ids in 64 bits: question ids are image id * 100 + k.
+  const int64_t first_val_id = int64_t{1} + options.num_images;
   splits.push_back(MakeSplit("train", 0, options.num_images, 1, options));
-  splits.push_back(MakeSplit("val", 1, num_eval, 1 + options.num_images, options));
-  splits.push_back(MakeSplit("test", 2, num_eval, 1 + options.num_images + num_eval, options));
+  splits.push_back(MakeSplit("val", 1, num_eval, first_val_id, options));
+  splits.push_back(MakeSplit("test", 2, num_eval, first_val_id + num_eval, options));
   report.num_train_images = options.num_images;
   report.num_val_images = report.num_test_images = num_eval;
 

@@ -16,10 +16,14 @@
 
 namespace soho::data {
 
+// Upper bound on the images of one split: ten million renders already take days and
+// terabytes; larger counts are typos.
+inline constexpr int kMaxSyntheticImages = 10'000'000;
+
 struct SyntheticWorldOptions {
   std::string out_dir;
-  int num_images = 2000;        // training images
-  int num_eval_images = -1;     // images in val and in test each; -1: max(1, num_images / 10)
+  int num_images = 2000;        // training images, at most kMaxSyntheticImages
+  int num_eval_images = -1;     // images in val and in test each (at most kMaxSyntheticImages); -1: max(1, num_images / 10)
   uint64_t seed = 0;
   int captions_per_image = 6;   // >= 5
   int questions_per_image = 6;

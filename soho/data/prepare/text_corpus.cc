@@ -1,5 +1,6 @@
 #include "soho/data/prepare/text_corpus.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -9,6 +10,7 @@
 #include "soho/data/annotations/json_file.h"
 #include "soho/data/annotations/pretrain_annotation.h"
 #include "soho/data/annotations/vqa_annotation.h"
+#include "soho/data/text/unicode.h"
 
 namespace soho::data {
 namespace {
@@ -29,8 +31,15 @@ absl::StatusOr<std::vector<std::string>> ReadCorpusTexts(const std::string& path
   SOHO_ASSIGN_OR_RETURN(const std::string contents, ReadFileToString(path));
   std::vector<std::string> texts;
   if (absl::EndsWith(path, ".txt")) {
-    for (absl::string_view line : absl::StrSplit(contents, '\n', absl::SkipWhitespace())) {
-      texts.emplace_back(line);
+    int line_number = 0;
+    for (absl::string_view line : absl::StrSplit(contents, '\n')) {
+      ++line_number;
+      // A vocabulary learned from a binary file would look fine and tokenize nothing right.
+      if (!unicode::IsUtf8Text(std::string_view(line.data(), line.size()))) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ":", line_number, ": not UTF-8 text (a binary file given as a .txt corpus?)"));
+      }
+      if (!absl::StripAsciiWhitespace(line).empty()) texts.emplace_back(line);
     }
     return texts;
   }

@@ -54,7 +54,12 @@ absl::StatusOr<std::vector<PretrainImage>> ConvertVisualGenome(const json& regio
                     absl::StrCat(image_data_path, " [", i, "]: ", s.message()));
       continue;
     }
+    if (!summary->KeepImageSize(image.height, image.width, absl::StrCat(image_data_path, " [", i, "]"))) continue;
     image.file_name = FileNameFromUrl(url, image.image_id);
+    if (known.contains(image.image_id)) {
+      summary->Skip("duplicate image id", absl::StrCat(image_data_path, " [", i, "] image ", image.image_id));
+      continue;
+    }
     known[image.image_id] = std::move(image);
   }
 
@@ -87,10 +92,7 @@ absl::StatusOr<std::vector<PretrainImage>> ConvertVisualGenome(const json& regio
         continue;
       }
       phrase = TrimCaption(phrase);
-      if (phrase.empty()) {
-        summary->Skip("empty phrase", absl::StrCat(regions_path, " [", i, "].regions[", r, "]"));
-        continue;
-      }
+      if (!summary->KeepText(phrase, "phrase", absl::StrCat(regions_path, " [", i, "].regions[", r, "]"))) continue;
       if (!seen.insert(phrase).second) {
         summary->Skip("repeated phrase", absl::StrCat(regions_path, " [", i, "].regions[", r,
                                                       "] \"", phrase, "\""));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "soho/common/status_macros.h"
@@ -105,12 +106,16 @@ absl::StatusOr<std::vector<VqaImage>> ConvertVqaV2(const VqaV2Input& input,
                       absl::StrCat(apath, " annotations[", i, "]: ", s.message()));
         continue;
       }
-      annotations[question_id] = std::move(annotation);
+      if (!annotations.emplace(question_id, std::move(annotation)).second) {
+        summary->Skip("duplicate annotation of a question",
+                      absl::StrCat(apath, " annotations[", i, "] question_id ", question_id));
+      }
     }
   }
 
   std::vector<VqaImage> images;
   absl::flat_hash_map<int64_t, size_t> index_of_image;
+  absl::flat_hash_set<int64_t> question_ids;
   for (size_t i = 0; i < questions->size(); ++i) {
     const json& entry = (*questions)[i];
     int64_t image_id = 0;
@@ -122,12 +127,17 @@ absl::StatusOr<std::vector<VqaImage>> ConvertVqaV2(const VqaV2Input& input,
       summary->Skip("malformed question entry", absl::StrCat(qpath, " questions[", i, "]: ", s.message()));
       continue;
     }
+    const std::string where = absl::StrCat(qpath, " questions[", i, "] question_id ", question.question_id);
+    if (!question_ids.insert(question.question_id).second) {
+      summary->Skip("duplicate question id", where);
+      continue;
+    }
+    if (!summary->KeepText(question.question, "question", where)) continue;
     question.has_answers = input.annotations != nullptr;
     if (question.has_answers) {
       const auto it = annotations.find(question.question_id);
       if (it == annotations.end()) {
-        summary->Skip("question without annotation",
-                      absl::StrCat(qpath, " questions[", i, "] question_id ", question.question_id));
+        summary->Skip("question without annotation", where);
         continue;
       }
       it->second.used = true;

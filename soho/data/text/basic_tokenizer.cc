@@ -1,5 +1,7 @@
 #include "soho/data/text/basic_tokenizer.h"
 
+#include <algorithm>
+
 #include "soho/data/text/unicode.h"
 
 namespace soho::data {
@@ -20,12 +22,19 @@ std::vector<std::string> BasicTokenizer::Tokenize(std::string_view text) const {
       cleaned.push_back(c);
     }
   }
-  cleaned = uc::Nfc(cleaned);
 
   std::vector<std::string> output;
   std::u32string word;
   auto flush_word = [&]() {
     if (word.empty()) return;
+    if (!never_split_.empty()) {
+      std::string utf8 = uc::EncodeUtf8(word);
+      if (std::find(never_split_.begin(), never_split_.end(), utf8) != never_split_.end()) {
+        output.push_back(std::move(utf8));
+        word.clear();
+        return;
+      }
+    }
     std::u32string processed;
     if (lower_case_) {
       for (const char32_t c : uc::Nfd(uc::PythonLower(word))) {

@@ -1,6 +1,7 @@
 #include "soho/data/text/bert_tokenizer.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "soho/common/logging.h"
 #include "soho/common/status_macros.h"
@@ -8,7 +9,9 @@
 namespace soho::data {
 
 BertTokenizer::BertTokenizer(Vocab vocab, bool lower_case)
-    : vocab_(std::move(vocab)), basic_(lower_case), wordpiece_(&vocab_) {}
+    : vocab_(std::move(vocab)),
+      basic_(lower_case, std::vector<std::string>(std::begin(kSpecialTokens), std::end(kSpecialTokens))),
+      wordpiece_(&vocab_) {}
 
 absl::StatusOr<std::unique_ptr<BertTokenizer>> BertTokenizer::Create(const std::string& vocab_path,
                                                                      bool lower_case) {
@@ -22,7 +25,29 @@ std::unique_ptr<BertTokenizer> BertTokenizer::FromVocab(Vocab vocab, bool lower_
 
 std::vector<int> BertTokenizer::TokenizeToIds(std::string_view text) const {
   std::vector<int> ids;
-  for (const std::string& word : basic_.Tokenize(text)) wordpiece_.TokenizeWord(word, &ids);
+  const auto tokenize_words = [&](std::string_view chunk) {
+    for (const std::string& word : basic_.Tokenize(chunk)) wordpiece_.TokenizeWord(word, &ids);
+  };
+  // Hugging Face cuts special tokens out of the raw text before anything else, wherever
+  // they stand ("a[MASK]b" is a, [MASK], b). None is a prefix of another, so the earliest
+  // match is the only one.
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t at = std::string_view::npos;
+    std::string_view special;
+    for (const char* token : kSpecialTokens) {
+      const size_t found = text.find(token, start);
+      if (found < at) {
+        at = found;
+        special = token;
+      }
+    }
+    if (at == std::string_view::npos) break;
+    tokenize_words(text.substr(start, at - start));
+    ids.push_back(vocab_.IdOf(special));
+    start = at + special.size();
+  }
+  tokenize_words(text.substr(start));
   return ids;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // The BERT WordPiece tokenizer, compatible with Hugging Face's BertTokenizer on a standard
-// vocab.txt: BasicTokenizer, then WordPiece per word, then [CLS] ... [SEP] framing with
-// truncation and [PAD] padding. Plain std::vector<int> (no torch), so it compiles fast.
+// vocab.txt: special tokens written in the text ("[MASK]") are cut out first and kept
+// whole, the rest goes through BasicTokenizer, then WordPiece per word, then [CLS] ... [SEP]
+// framing with truncation and [PAD] padding. Plain std::vector<int> (no torch), so it
+// compiles fast. Checked against a Python transcription (bert_tokenizer_reference_test).
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,7 +33,7 @@ class BertTokenizer {
   BertTokenizer(const BertTokenizer&) = delete;
   BertTokenizer& operator=(const BertTokenizer&) = delete;
 
-  // WordPiece ids of `text`, without special tokens.
+  // WordPiece ids of `text`, without [CLS]/[SEP] framing.
   std::vector<int> TokenizeToIds(std::string_view text) const;
   // The same as strings ("play", "##ing"), for debugging and tests.
   std::vector<std::string> Tokenize(std::string_view text) const;

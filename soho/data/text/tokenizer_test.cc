@@ -85,8 +85,8 @@ TEST(BasicTokenizerTest, LowerCasingFollowsPython) {
 TEST(BasicTokenizerTest, CasedKeepsCaseAndAccents) {
   const BasicTokenizer basic(/*lower_case=*/false);
   EXPECT_THAT(basic.Tokenize("Café!"), ElementsAre("Café", "!"));
-  // NFC composes a decomposed accent for cased models.
-  EXPECT_THAT(basic.Tokenize("Cafe\xcc\x81"), ElementsAre("Café"));
+  // No normalization when cased (as Hugging Face): a decomposed accent stays decomposed.
+  EXPECT_THAT(basic.Tokenize("Cafe\xcc\x81"), ElementsAre("Cafe\xcc\x81"));
 }
 
 TEST(BasicTokenizerTest, CleansControlCharactersAndWhitespace) {
@@ -125,6 +125,16 @@ TEST(BertTokenizerTest, WordpieceGreedyLongestMatchWithContinuations) {
   EXPECT_THAT(tok->TokenizeToIds("$5"), ElementsAre(21, 1));
   // A word with an unmatched tail is entirely [UNK] (not "play" + [UNK]).
   EXPECT_THAT(tok->TokenizeToIds("playz red"), ElementsAre(1, 14));
+}
+
+TEST(BertTokenizerTest, SpecialTokensInTheTextAreKeptWhole) {
+  const auto tok = Tiny();
+  EXPECT_THAT(tok->Tokenize("[MASK] is a [SEP] token"), ElementsAre("[MASK]", "[UNK]", "a", "[SEP]", "[UNK]"));
+  // Wherever they stand, and not lower-cased; a lower-case spelling is ordinary text.
+  EXPECT_THAT(tok->Tokenize("red[MASK]circle [mask]"), ElementsAre("red", "[MASK]", "circle", "[UNK]", "[UNK]", "[UNK]"));
+  // Cased mode does not compose "e" + U+0301: the vocabulary's "cafe" no longer matches.
+  const auto cased = BertTokenizer::FromVocab(Tiny()->vocab(), /*lower_case=*/false);
+  EXPECT_THAT(cased->Tokenize("cafe\xcc\x81 [CLS]"), ElementsAre("[UNK]", "[CLS]"));
 }
 
 TEST(BertTokenizerTest, WordsLongerThan100CharactersAreUnknown) {

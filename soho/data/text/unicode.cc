@@ -30,6 +30,18 @@ std::u32string Normalize(std::u32string_view text, utf8proc_option_t options) {
 
 }  // namespace
 
+bool IsUtf8Text(std::string_view text) {
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  const auto size = static_cast<utf8proc_ssize_t>(text.size());
+  for (utf8proc_ssize_t pos = 0; pos < size;) {
+    utf8proc_int32_t c = 0;
+    const utf8proc_ssize_t n = utf8proc_iterate(bytes + pos, size - pos, &c);
+    if (n <= 0 || c == 0) return false;
+    pos += n;
+  }
+  return true;
+}
+
 std::u32string DecodeUtf8(std::string_view text) {
   std::u32string result;
   result.reserve(text.size());
@@ -193,10 +205,6 @@ std::u32string PythonLower(std::u32string_view word) {
     lowered[i] = final ? kFinalSigma : kSmallSigma;
   }
   return lowered;
-}
-
-std::u32string Nfc(std::u32string_view text) {
-  return Normalize(text, static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
 }
 
 std::u32string Nfd(std::u32string_view text) {

@@ -9,6 +9,9 @@ namespace soho::data::unicode {
 // Decodes UTF-8; each invalid byte sequence becomes U+FFFD (which the tokenizer drops, as
 // Hugging Face's does after Python decodes bytes with errors="replace").
 std::u32string DecodeUtf8(std::string_view text);
+// True when `text` is well-formed UTF-8 without NUL bytes: text a person wrote, rather
+// than a binary file given where text was expected.
+bool IsUtf8Text(std::string_view text);
 std::string EncodeUtf8(std::u32string_view code_points);
 std::string EncodeUtf8(char32_t code_point);
 
@@ -29,8 +32,7 @@ char32_t ToLower(char32_t c);  // simple (one-to-one) lower-case mapping
 // (U+0130 -> "i" + U+0307) stay one-to-one here; accent stripping makes them agree.
 std::u32string PythonLower(std::u32string_view word);
 
-// Canonical composition / decomposition; `text` must be valid (decoded) code points.
-std::u32string Nfc(std::u32string_view text);
+// Canonical decomposition; `text` must be valid (decoded) code points.
 std::u32string Nfd(std::u32string_view text);
 
 }  // namespace soho::data::unicode

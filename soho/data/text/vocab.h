@@ -15,6 +15,8 @@ inline constexpr char kUnkToken[] = "[UNK]";
 inline constexpr char kClsToken[] = "[CLS]";
 inline constexpr char kSepToken[] = "[SEP]";
 inline constexpr char kMaskToken[] = "[MASK]";
+// Hugging Face's all_special_tokens for BERT: never split or lower-cased by the tokenizer.
+inline constexpr const char* kSpecialTokens[] = {kUnkToken, kSepToken, kPadToken, kClsToken, kMaskToken};
 
 class Vocab {
  public:
