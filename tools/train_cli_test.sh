@@ -58,7 +58,7 @@ expect_error "VQA config in pretrain" "finetune_vqa" tools/pretrain --config=con
   --work_dir="$tmp/wrong" --set="$common,$vqa_data,model.head.num_answers=$answers,runtime.init_from=[]"
 expect_error "FP16 on a CPU" "runtime.precision" tools/pretrain --config=configs/tiny/pretrain.pbtxt \
   --set="$pre_data,runtime.precision=FP16"
-expect_error "missing resume checkpoint" "runtime.resume_from: file not found" tools/pretrain --config=configs/tiny/pretrain.pbtxt \
+expect_error "missing resume checkpoint" "--resume: file not found" tools/pretrain --config=configs/tiny/pretrain.pbtxt \
   --work_dir="$tmp/none" --resume="$tmp/nope.pt" --set="$pre_data"
 
 finish train_cli_test

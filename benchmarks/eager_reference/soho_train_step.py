@@ -72,24 +72,25 @@ class BasicBlock(nn.Module):
 class ResNet(nn.Module):
     """C5 only; stem + layer1..frozen_stages frozen (no gradient, BatchNorm in eval)."""
 
-    def __init__(self, depth, frozen_stages, norm_eval, zero_init_residual):
+    def __init__(self, depth, frozen_stages, norm_eval, zero_init_residual, base_channels=64):
         super().__init__()
         if depth not in BASIC_BLOCKS:
             raise ValueError(f'depth {depth}: this transcription has BasicBlock ResNets only '
                              f'({sorted(BASIC_BLOCKS)})')
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
-        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
+        self.conv1 = nn.Conv2d(3, base_channels, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(base_channels)
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, 2, 1)
-        inplanes = 64
+        inplanes = base_channels
         for i, blocks in enumerate(BASIC_BLOCKS[depth]):
-            planes = 64 << i
+            planes = base_channels << i
             layer = [BasicBlock(inplanes, planes, 1 if i == 0 else 2)]
             layer += [BasicBlock(planes, planes, 1) for _ in range(blocks - 1)]
             self.add_module(f'layer{i + 1}', nn.Sequential(*layer))
             inplanes = planes
+        self.out_channels = inplanes
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
@@ -392,8 +393,9 @@ class SohoPretrain(nn.Module):
     def __init__(self, spec):
         super().__init__()
         b, n, t = spec['backbone'], spec['neck'], spec['transformer']
-        self.backbone = ResNet(b['depth'], b['frozen_stages'], b['norm_eval'], b['zero_init_residual'])
-        self.neck = PretrainNeck(512, n)
+        self.backbone = ResNet(b['depth'], b['frozen_stages'], b['norm_eval'], b['zero_init_residual'],
+                               b.get('base_channels', 64))
+        self.neck = PretrainNeck(self.backbone.out_channels, n)
         self.language = VisualLanguageBert(t)
         self.head = ItmHead(t['hidden_size'])
         words = self.language.bert.embeddings.word_embeddings.weight
@@ -456,8 +458,9 @@ class SohoVqa(nn.Module):
     def __init__(self, spec):
         super().__init__()
         b, n, t, v = spec['backbone'], spec['neck'], spec['transformer'], spec['vqa']
-        self.backbone = ResNet(b['depth'], b['frozen_stages'], b['norm_eval'], b['zero_init_residual'])
-        self.neck = VqaNeck(512, n)
+        self.backbone = ResNet(b['depth'], b['frozen_stages'], b['norm_eval'], b['zero_init_residual'],
+                               b.get('base_channels', 64))
+        self.neck = VqaNeck(self.backbone.out_channels, n)
         self.language = VisualLanguageBert(t)
         self.head = nn.Sequential(nn.Linear(t['hidden_size'], v['hidden_size']), nn.ReLU(inplace=True),
                                   nn.Dropout(v['dropout']), nn.Linear(v['hidden_size'], v['num_answers']))
