@@ -26,7 +26,7 @@ for arg in "$@"; do
     --skip_setup) setup=0 ;;
     --seed=*) seed="${arg#--seed=}" ;;
     --work_dir=*) work_dir="${arg#--work_dir=}" ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "quickstart: unknown argument '$arg' (see --help)" >&2; exit 1 ;;
   esac
 done
