@@ -78,16 +78,18 @@ finetune() {  # finetune VARIANT OVERRIDES [FLAGS...]
   timed "finetune_$variant" "$bin/finetune_vqa" --config=configs/tiny/vqa.pbtxt --resume=auto \
     --work_dir="$work_dir/vqa_$variant" --set="$common,$overrides" "$@"
 }
+# What the question-only baseline changes, in training and evaluation alike.
+question_only="data.image.blank=true"
 finetune pretrained "runtime.init_from=[]" --init="$pretrained"
 finetune scratch "runtime.init_from=[]"
-finetune question_only "runtime.init_from=[],data.image.blank=true"
+finetune question_only "runtime.init_from=[],$question_only"
 
 evaluate_all() {
   for variant in pretrained scratch question_only; do
-    local blank=""
-    [[ "$variant" == question_only ]] && blank=",data.image.blank=true"
+    local extra=""
+    [[ "$variant" == question_only ]] && extra=",$question_only"
     "$bin/eval" --config=configs/tiny/vqa.pbtxt --checkpoint="$work_dir/vqa_$variant/latest.pt" \
-      --set="runtime.work_dir=$work_dir/vqa_$variant$blank"
+      --set="runtime.work_dir=$work_dir/vqa_$variant$extra"
   done
   "$bin/eval" --config=configs/tiny/pretrain.pbtxt --checkpoint="$pretrained" \
     --set="runtime.work_dir=$work_dir/pretrain,$common"
