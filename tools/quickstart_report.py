@@ -102,14 +102,14 @@ def compare(expected_path, actual_path, vqa_tolerance, metric_tolerance):
         tolerance = vqa_tolerance if key.startswith("vqa_accuracy") else metric_tolerance
         if isinstance(want, (int, float)) and isinstance(got, (int, float)):
             if abs(got - want) > tolerance:
-                rows.append((key, want, got, f"{got - want:+.2f} (tolerance {tolerance})"))
+                rows.append((key, want, got, f"{got - want:+.3g} (tolerance {tolerance})"))
         elif got != want:
             rows.append((key, want, got, "differs"))
     if rows:
         print(f"{len(rows)} reported numbers differ from {expected_path}:")
-        print(f"  {'number':<40}{'recorded':>12}{'now':>12}  difference")
+        print(f"  {'number':<40} {'recorded':>20} {'now':>20}  difference")
         for key, want, got, note in rows:
-            print(f"  {key:<40}{str(want):>12}{str(got):>12}  {note}")
+            print(f"  {key:<40} {str(want):>20} {str(got):>20}  {note}")
         return 1
     print(f"all reported numbers match {expected_path} (VQA within {vqa_tolerance}, other metrics within "
           f"{metric_tolerance} points)")

@@ -48,12 +48,21 @@ std::vector<TiedWeight> SohoPretrainModelImpl::tied_weights() {
 
 SohoPretrainModelImpl::Outputs SohoPretrainModelImpl::forward(const ImageBatch& images,
                                                               const TextBatch& text) {
+  return Run(images, text, at::Tensor());
+}
+
+SohoPretrainModelImpl::Outputs SohoPretrainModelImpl::Run(const ImageBatch& images,
+                                                          const TextBatch& text,
+                                                          const at::Tensor& mlm_rows) {
   VisualTokens visual = EncodeImages(backbone, neck, images, text);
   const at::Tensor fused =
       language->forward(text.input_ids, text.attention_mask, visual.tokens, visual.mask);
   const int64_t length = text.input_ids.size(1);
+  const at::Tensor text_hidden = fused.narrow(1, 0, length);
   Outputs out;
-  out.mlm_logits = MlmLogits(fused.narrow(1, 0, length), language->word_embedding_weight());
+  out.mlm_logits = MlmLogits(
+      mlm_rows.defined() ? text_hidden.flatten(0, 1).index_select(0, mlm_rows) : text_hidden,
+      language->word_embedding_weight());
   out.mvm_scores = MvmScores(fused.narrow(1, length, fused.size(1) - length), neck->vq->embed);
   out.itm_logits = head->forward(fused);
   out.mvm_labels = visual.mvm_labels;
@@ -63,9 +72,13 @@ SohoPretrainModelImpl::Outputs SohoPretrainModelImpl::forward(const ImageBatch& 
 
 NamedTensors SohoPretrainModelImpl::Losses(const ImageBatch& images, const TextBatch& text,
                                            const PretrainTargets& targets) {
-  const Outputs out = forward(images, text);
-  const at::Tensor mlm_logits = out.mlm_logits.flatten(0, 1);
-  const at::Tensor mlm_labels = targets.mlm_labels.flatten();
+  // The vocabulary projection is a step's largest matmul at BERT's vocabulary (30522) and
+  // only the masked positions (about 15%) need it. nonzero() waits for the device once.
+  const at::Tensor all_labels = targets.mlm_labels.flatten();
+  const at::Tensor mlm_rows = all_labels.ne(losses::kIgnoreIndex).nonzero().squeeze(1);
+  const Outputs out = Run(images, text, mlm_rows);
+  const at::Tensor& mlm_logits = out.mlm_logits;
+  const at::Tensor mlm_labels = all_labels.index_select(0, mlm_rows);
   const at::Tensor mvm_scores = out.mvm_scores.flatten(0, 1);
   const at::Tensor mvm_labels = out.mvm_labels.flatten();
   NamedTensors result;

@@ -79,6 +79,10 @@ class SohoPretrainModelImpl : public torch::nn::Module {
   ItmHead head{nullptr};
 
  private:
+  // forward(), with the vocabulary projection only at `mlm_rows` (indices into the flattened
+  // [N*L] text positions; mlm_logits is then [rows, vocab]) when they are given.
+  Outputs Run(const ImageBatch& images, const TextBatch& text, const at::Tensor& mlm_rows);
+
   proto::HeadConfig head_config_;
 };
 TORCH_MODULE(SohoPretrainModel);

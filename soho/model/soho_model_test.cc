@@ -164,6 +164,10 @@ TEST(SohoPretrainModelTest, MlmLogitsUseTheWordEmbeddingsAndEvalIsDeterministic)
   const at::Tensor log_probs = doubled.mlm_logits.log_softmax(-1);
   const double mlm = -(log_probs[0][1][7].item<double>() + log_probs[2][2][3].item<double>()) / (2 + 1e-6);
   EXPECT_NEAR(losses.at("loss_mlm").item<double>(), mlm, 1e-5);
+  // Losses() projects only the masked positions onto the vocabulary: the same accuracy.
+  EXPECT_EQ(losses.at("acc_l").item<double>(),
+            losses::MaskedAccuracy(doubled.mlm_logits.flatten(0, 1), targets.mlm_labels.flatten())
+                .item<double>());
   EXPECT_EQ(losses.at("loss_mvm").item<double>(), 0);
   EXPECT_EQ(losses.at("acc_v").item<double>(), 0);
 }
