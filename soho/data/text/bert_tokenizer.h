@@ -2,8 +2,8 @@
 // The BERT WordPiece tokenizer, compatible with Hugging Face's BertTokenizer on a standard
 // vocab.txt: special tokens written in the text ("[MASK]") are cut out first and kept
 // whole, the rest goes through BasicTokenizer, then WordPiece per word, then [CLS] ... [SEP]
-// framing with truncation and [PAD] padding. Plain std::vector<int> (no torch), so it
-// compiles fast. Checked against a Python transcription (bert_tokenizer_reference_test).
+// framing with truncation and [PAD] padding. Returns plain std::vector<int>, not tensors:
+// the batching code decides the tensor layout. Checked against a Python transcription (bert_tokenizer_reference_test).
 #include <memory>
 #include <string>
 #include <string_view>
