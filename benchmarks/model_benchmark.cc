@@ -42,7 +42,7 @@
 #include "benchmarks/line_process.h"
 #include "benchmarks/pretrain_workload.h"
 #include "benchmarks/speedtest_stats.h"
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 #include "gflags/gflags.h"
 #include "nlohmann/json.hpp"
 #include "soho/common/logging.h"
@@ -51,7 +51,7 @@
 #include "soho/model/soho_model.h"
 #include "soho/train/adamw_sgd.h"
 #include "soho/train/precision.h"
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 
 DEFINE_string(setting, "res18", "res18 (the released model; 600x1000 images, pre-training 2 images x 4 captions) "
               "or tiny (configs/tiny, 160x224 images, 8 images x 2 captions).");

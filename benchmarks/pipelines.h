@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 #include "soho/model/soho_model.h"
 #include "soho/proto/config.pb.h"
 

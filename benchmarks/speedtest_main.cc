@@ -27,7 +27,7 @@
 #include "benchmarks/blas_info.h"
 #include "benchmarks/pipelines.h"
 #include "benchmarks/speedtest_stats.h"
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 #include "gflags/gflags.h"
 #include "nlohmann/json.hpp"
 #include "soho/common/device.h"
@@ -35,7 +35,7 @@
 #include "soho/common/logging.h"
 #include "soho/common/status_macros.h"
 #include "soho/train/precision.h"
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 
 DEFINE_int32(depth, 101, "ResNet depth of both pipelines (the paper's setting: 101).");
 DEFINE_string(extra_soho_depths, "18",

@@ -21,7 +21,7 @@
 #include "soho/data/prepare/visual_genome.h"
 #include "soho/data/prepare/vqa_v2.h"
 #include "soho/data/text/wordpiece_trainer.h"
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 
 DEFINE_string(out, "", "Output: a folder for 'synthetic', a .json file for coco/vg/vqa, vocab.txt for 'vocab'.");
 // synthetic

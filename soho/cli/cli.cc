@@ -1,4 +1,4 @@
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 
 #include <unistd.h>
 
