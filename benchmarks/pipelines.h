@@ -18,7 +18,7 @@ namespace soho::bench {
 // One batch of identical-shape inputs for both pipelines: normalized images padded to a
 // multiple of 32 and a question of `text_length` tokens per image.
 struct PipelineInputs {
-  model::ImageBatch images;  // [N, 3, padded_h, padded_w], each image image_height x image_width
+  ImageBatch images;  // [N, 3, padded_h, padded_w], each image image_height x image_width
   model::TextBatch text;     // [N, L]
   int64_t image_height = 0;
   int64_t image_width = 0;

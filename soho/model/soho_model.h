@@ -14,19 +14,15 @@
 #include <torch/nn/pimpl.h>
 
 #include "soho/common/collective.h"
+#include "soho/common/image_batch.h"
 #include "soho/model/bert.h"
 #include "soho/model/heads.h"
 #include "soho/model/necks.h"
 #include "soho/model/resnet.h"
+#include "soho/model/tied_weight.h"
 #include "soho/proto/config.pb.h"
 
 namespace soho::model {
-
-// Images of one batch, padded to a common size.
-struct ImageBatch {
-  at::Tensor images;    // [B, 3, H, W] float, normalized, zero padded (H, W multiples of 32)
-  at::Tensor valid_hw;  // [B, 2] int64: each image's resized height, width before padding
-};
 
 // N text rows for B images: image i's rows are i*G .. i*G+G-1 with G = N / B (the
 // pre-training sentence group, or the questions per image).
@@ -42,13 +38,6 @@ struct PretrainTargets {
 
 // Named scalar losses and metrics: "loss" (what to back-propagate) plus the parts.
 using NamedTensors = std::map<std::string, at::Tensor>;
-
-// A state_dict key that is a second name of another module tensor (tied weights): saved as
-// an equal copy, and loading either name fills the one tensor.
-struct TiedWeight {
-  std::string alias;
-  std::string target;
-};
 
 class SohoPretrainModelImpl : public torch::nn::Module {
  public:

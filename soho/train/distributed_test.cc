@@ -144,7 +144,7 @@ absl::Status TrainShards(const proto::SohoConfig& config, const std::string& sce
   SOHO_ASSIGN_OR_RETURN(c10::Device device, SetUpRuntime(config.runtime(), env ? env->rank : 0));
   SOHO_ASSIGN_OR_RETURN(DistributedRun run, DistributedRun::Connect(env, config, device));
   ShardTask task(run.rank(), run.world_size());
-  task.conv()->set_batch_norm_fn(run.neck_batch_norm(config));
+  task.conv()->SetBatchNormFn(run.neck_batch_norm(config));
   SOHO_ASSIGN_OR_RETURN(TrainerOptions options, run.TrainerOptionsFor(task.model()));
   SOHO_ASSIGN_OR_RETURN(auto trainer, Trainer::Create(config, &task, options));
   trainer->AddHook(std::make_unique<FaultHook>(run.rank(), scenario));
