@@ -47,8 +47,8 @@ class Pipeline {
 // a ResNet of `depth` and `layers` transformer layers.
 proto::ModelConfig SpeedtestModelConfig(int depth, int layers);
 
-// Runs `model` stage by stage (backbone, neck, transformer + head: what
-// SohoVqaModel::forward computes). The model is moved to `device` and put in eval mode.
+// Runs `model` stage by stage through its staged API (BackboneFeatures, EmbedFeatures,
+// Answer: what SohoVqaModel::forward runs). The model is moved to `device` and put in eval mode.
 std::unique_ptr<Pipeline> MakeSohoPipeline(model::SohoVqaModel model, const at::Device& device);
 
 struct RegionSettings {

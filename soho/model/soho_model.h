@@ -80,6 +80,15 @@ class SohoVqaModelImpl : public torch::nn::Module {
 
   // Answer logits [N, num_answers].
   at::Tensor forward(const ImageBatch& images, const TextBatch& text);
+
+  // forward's three stages, for callers that time them (the speedtest):
+  // forward(images, text) == Answer(text, EmbedFeatures(BackboneFeatures(images), images, N / B)).
+  // The backbone's C5 features [B, C, h, w].
+  at::Tensor BackboneFeatures(const ImageBatch& images);
+  // The neck's visual tokens, each image's repeated for its `rows_per_image` text rows.
+  VisualTokens EmbedFeatures(const at::Tensor& c5, const ImageBatch& images, int64_t rows_per_image);
+  // The transformer over text and visual tokens, then the VQA head.
+  at::Tensor Answer(const TextBatch& text, const VisualTokens& visual);
   // "loss" (BCE x num_answers) and "score" (mean soft score of the arg-max answers).
   // soft_targets [N, num_answers].
   NamedTensors Losses(const ImageBatch& images, const TextBatch& text,
