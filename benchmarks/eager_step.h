@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "benchmarks/pretrain_workload.h"
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 #include "nlohmann/json.hpp"
 #include "soho/proto/config.pb.h"
 #include "soho/train/adamw_sgd.h"

@@ -42,7 +42,7 @@
 #include "benchmarks/line_process.h"
 #include "benchmarks/pretrain_workload.h"
 #include "benchmarks/speedtest_stats.h"
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 #include "gflags/gflags.h"
 #include "nlohmann/json.hpp"
 #include "soho/common/logging.h"
@@ -51,7 +51,7 @@
 #include "soho/model/soho_model.h"
 #include "soho/train/adamw_sgd.h"
 #include "soho/train/precision.h"
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 
 DEFINE_string(setting, "res18", "res18 (the released model; 600x1000 images, pre-training 2 images x 4 captions) "
               "or tiny (configs/tiny, 160x224 images, 8 images x 2 captions).");
@@ -125,9 +125,9 @@ proto::ModelConfig VqaConfig(const proto::ModelConfig& pretrain) {
 }
 
 // `batch` images of the setting's size (the workload's recipe) with one question each.
-std::pair<model::ImageBatch, model::TextBatch> VqaInputs(const PretrainShape& shape, int64_t batch, int64_t vocab) {
+std::pair<ImageBatch, model::TextBatch> VqaInputs(const PretrainShape& shape, int64_t batch, int64_t vocab) {
   const int64_t padded_h = (shape.height + 31) / 32 * 32, padded_w = (shape.width + 31) / 32 * 32;
-  model::ImageBatch images{at::zeros({batch, 3, padded_h, padded_w}),
+  ImageBatch images{at::zeros({batch, 3, padded_h, padded_w}),
                            at::tensor({shape.height, shape.width}, at::kLong).repeat({batch, 1})};
   images.images.narrow(2, 0, shape.height).narrow(3, 0, shape.width).normal_();
   const at::Tensor ids = at::randint(1, vocab, {batch, shape.length}, at::kLong);
@@ -202,7 +202,7 @@ class Benchmark {
     folded_vqa_ = vqa->FoldedForInference();
   }
 
-  const std::pair<model::ImageBatch, model::TextBatch>& Inputs(int64_t batch) {
+  const std::pair<ImageBatch, model::TextBatch>& Inputs(int64_t batch) {
     auto it = vqa_inputs_.find(batch);
     if (it == vqa_inputs_.end()) {
       it = vqa_inputs_.emplace(batch, VqaInputs(setting_.shape, batch, config_.model().transformer().vocab_size()))
@@ -216,7 +216,7 @@ class Benchmark {
   PretrainWorkload work_;
   std::unique_ptr<train::AdamwSgd> optimizer_;
   model::SohoVqaModel folded_vqa_{nullptr};
-  std::map<int64_t, std::pair<model::ImageBatch, model::TextBatch>> vqa_inputs_;
+  std::map<int64_t, std::pair<ImageBatch, model::TextBatch>> vqa_inputs_;
   std::unique_ptr<LineProcess> eager_;
   std::string eager_environment_;
 };

@@ -16,14 +16,11 @@ class SohoPipeline : public Pipeline {
   }
 
   PipelineOutput Run(const PipelineInputs& inputs, StageClock* clock) override {
-    const at::Tensor& images = inputs.images.images;
-    const at::Tensor c5 = model_->backbone->forward(images).back();
+    const at::Tensor c5 = model_->BackboneFeatures(inputs.images);
     MarkStage(clock, "backbone");
-    const model::ImageGeometry geometry{inputs.images.valid_hw, images.size(2), images.size(3)};
-    const model::VisualTokens visual = model_->neck->forward(c5, geometry);
+    const model::VisualTokens visual = model_->EmbedFeatures(c5, inputs.images, /*rows_per_image=*/1);
     MarkStage(clock, "neck");
-    const at::Tensor logits = model_->head->forward(
-        model_->language->forward(inputs.text.input_ids, inputs.text.attention_mask, visual.tokens, visual.mask));
+    const at::Tensor logits = model_->Answer(inputs.text, visual);
     MarkStage(clock, kTransformerStage);
     return {logits, visual.mask};
   }

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 #include "soho/model/soho_model.h"
 #include "soho/proto/config.pb.h"
 
@@ -18,7 +18,7 @@ namespace soho::bench {
 // One batch of identical-shape inputs for both pipelines: normalized images padded to a
 // multiple of 32 and a question of `text_length` tokens per image.
 struct PipelineInputs {
-  model::ImageBatch images;  // [N, 3, padded_h, padded_w], each image image_height x image_width
+  ImageBatch images;  // [N, 3, padded_h, padded_w], each image image_height x image_width
   model::TextBatch text;     // [N, L]
   int64_t image_height = 0;
   int64_t image_width = 0;
@@ -47,8 +47,8 @@ class Pipeline {
 // a ResNet of `depth` and `layers` transformer layers.
 proto::ModelConfig SpeedtestModelConfig(int depth, int layers);
 
-// Runs `model` stage by stage (backbone, neck, transformer + head: what
-// SohoVqaModel::forward computes). The model is moved to `device` and put in eval mode.
+// Runs `model` stage by stage through its staged API (BackboneFeatures, EmbedFeatures,
+// Answer: what SohoVqaModel::forward runs). The model is moved to `device` and put in eval mode.
 std::unique_ptr<Pipeline> MakeSohoPipeline(model::SohoVqaModel model, const at::Device& device);
 
 struct RegionSettings {

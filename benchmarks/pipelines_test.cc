@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 #include "soho/model/soho_model.h"
 
 namespace soho::bench {

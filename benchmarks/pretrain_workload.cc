@@ -17,9 +17,9 @@ const PretrainSetting& TinySetting() {
 }
 
 absl::StatusOr<proto::SohoConfig> LoadBenchmarkConfig(const std::string& path) {
-  ValidateOptions options;
+  proto::ValidateOptions options;
   options.check_files = false;
-  return LoadConfig(path, {}, options);
+  return proto::LoadConfig(path, {}, options);
 }
 
 PretrainWorkload MakePretrainWorkload(const proto::ModelConfig& config, const PretrainShape& shape) {

@@ -36,7 +36,7 @@ absl::StatusOr<proto::SohoConfig> LoadBenchmarkConfig(const std::string& path);
 
 struct PretrainWorkload {
   model::SohoPretrainModel model{nullptr};
-  model::ImageBatch images;
+  ImageBatch images;
   model::TextBatch text;
   model::PretrainTargets targets;
 };

@@ -27,7 +27,7 @@
 #include "benchmarks/blas_info.h"
 #include "benchmarks/pipelines.h"
 #include "benchmarks/speedtest_stats.h"
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 #include "gflags/gflags.h"
 #include "nlohmann/json.hpp"
 #include "soho/common/device.h"
@@ -35,7 +35,7 @@
 #include "soho/common/logging.h"
 #include "soho/common/status_macros.h"
 #include "soho/train/precision.h"
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 
 DEFINE_int32(depth, 101, "ResNet depth of both pipelines (the paper's setting: 101).");
 DEFINE_string(extra_soho_depths, "18",
@@ -109,17 +109,31 @@ absl::Status ValidateFlags() {
   return ParseDevice(FLAGS_device, "--device").status();
 }
 
-Json Environment(const at::Device& device) {
+// Where the numbers were measured.
+struct Environment {
+  std::string device;
+  int intra_op_threads = 0;
+  int inter_op_threads = 0;
+  unsigned hardware_threads = 0;
+  std::string blas;
+  std::string openblas_coretype;
+  std::string torch_config;
+};
+
+Environment DescribeEnvironment(const at::Device& device) {
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
-  Json env;
-  env["device"] = device.str();
-  env["intra_op_threads"] = at::get_num_threads();
-  env["inter_op_threads"] = at::get_num_interop_threads();
-  env["hardware_threads"] = std::thread::hardware_concurrency();
-  env["blas"] = BlasDescription();
-  env["OPENBLAS_CORETYPE"] = coretype != nullptr ? coretype : "";
-  env["torch_config"] = at::show_config();
-  return env;
+  return {device.str(),  at::get_num_threads(), at::get_num_interop_threads(), std::thread::hardware_concurrency(),
+          BlasDescription(), coretype != nullptr ? coretype : "", at::show_config()};
+}
+
+Json ToJson(const Environment& env) {
+  return {{"device", env.device},
+          {"intra_op_threads", env.intra_op_threads},
+          {"inter_op_threads", env.inter_op_threads},
+          {"hardware_threads", env.hardware_threads},
+          {"blas", env.blas},
+          {"OPENBLAS_CORETYPE", env.openblas_coretype},
+          {"torch_config", env.torch_config}};
 }
 
 // A run whose numbers went bad (random weights overflowing) or that found nothing to attend
@@ -162,62 +176,155 @@ absl::Status Measure(std::vector<Row>& rows, int batch, const at::Device& device
   return absl::OkStatus();
 }
 
-// Median seconds of the visual-embedding stages and of the transformer stage, per run.
-std::pair<double, double> Breakdown(const Row& row, int batch) {
-  std::vector<double> visual(row.totals.at(batch).size(), 0.0);
-  std::vector<double> transformer(visual.size(), 0.0);
+// One pipeline at one batch size, summarized over the timed runs.
+struct Measurement {
+  int batch = 0;
+  double visual_tokens = 0;  // per image
+  Summary seconds_per_image;
+  // Medians per image of the visual-embedding stages and of the transformer stage.
+  double visual_seconds_per_image = 0;
+  double transformer_seconds_per_image = 0;
+  // Median seconds per run of each stage, in the order first marked.
+  std::vector<std::pair<std::string, double>> stage_medians;
+
+  double images_per_second() const { return 1.0 / seconds_per_image.median; }
+};
+
+Measurement SummarizeRuns(const Row& row, int batch) {
+  Measurement m;
+  m.batch = batch;
+  m.visual_tokens = row.visual_tokens;
+  std::vector<double> per_image;
+  for (const double total : row.totals.at(batch)) per_image.push_back(total / batch);
+  m.seconds_per_image = Summarize(per_image);
+  std::vector<double> visual(per_image.size(), 0.0);
+  std::vector<double> transformer(per_image.size(), 0.0);
   for (const auto& [name, samples] : row.stages.at(batch)) {
     auto& target = name == kTransformerStage ? transformer : visual;
     for (size_t i = 0; i < samples.size(); ++i) target[i] += samples[i];
+    m.stage_medians.emplace_back(name, Summarize(samples).median);
   }
-  return {Summarize(visual).median, Summarize(transformer).median};
+  m.visual_seconds_per_image = Summarize(visual).median / batch;
+  m.transformer_seconds_per_image = Summarize(transformer).median / batch;
+  return m;
 }
 
-Json Report(const Row& row, int batch) {
-  std::vector<double> per_image;
-  for (const double total : row.totals.at(batch)) per_image.push_back(total / batch);
-  const Summary latency = Summarize(per_image);
-  const auto [visual, transformer] = Breakdown(row, batch);
-  Json json;
-  json["batch"] = batch;
-  json["runs"] = latency.count;
-  json["visual_tokens_per_image"] = row.visual_tokens;
-  json["seconds_per_image"] = {{"median", latency.median}, {"p10", latency.p10}, {"p90", latency.p90},
-                               {"min", latency.min},       {"max", latency.max}, {"mean", latency.mean}};
-  json["images_per_second"] = 1.0 / latency.median;
-  json["visual_embedding_seconds_per_image"] = visual / batch;
-  json["transformer_seconds_per_image"] = transformer / batch;
+Json ToJson(const Measurement& m) {
+  const Summary& s = m.seconds_per_image;
   Json stages = Json::object();
-  for (const auto& [name, samples] : row.stages.at(batch)) stages[name] = Summarize(samples).median;
-  json["stage_median_seconds"] = stages;
-  return json;
+  for (const auto& [name, seconds] : m.stage_medians) stages[name] = seconds;
+  return {{"batch", m.batch},
+          {"runs", s.count},
+          {"visual_tokens_per_image", m.visual_tokens},
+          {"seconds_per_image",
+           {{"median", s.median}, {"p10", s.p10}, {"p90", s.p90}, {"min", s.min}, {"max", s.max}, {"mean", s.mean}}},
+          {"images_per_second", m.images_per_second()},
+          {"visual_embedding_seconds_per_image", m.visual_seconds_per_image},
+          {"transformer_seconds_per_image", m.transformer_seconds_per_image},
+          {"stage_median_seconds", stages}};
 }
 
-void PrintTable(const std::vector<Row>& rows, const std::vector<int>& batches) {
+// Every pipeline's measurements, one per batch size, in the order of `batches`.
+struct Results {
+  std::vector<int> batches;
+  std::vector<std::string> names;
+  std::vector<std::vector<Measurement>> measurements;  // [pipeline][batch index]
+  // Per-image latency of the region pipeline (row 1) over SOHO's (row 0), per batch size.
+  std::vector<double> speedups;
+};
+
+Results Collect(const std::vector<Row>& rows, const std::vector<int>& batches) {
+  Results results;
+  results.batches = batches;
+  for (const Row& row : rows) {
+    results.names.push_back(row.name);
+    std::vector<Measurement>& per_batch = results.measurements.emplace_back();
+    for (const int batch : batches) per_batch.push_back(SummarizeRuns(row, batch));
+  }
+  for (size_t b = 0; b < batches.size(); ++b) {
+    results.speedups.push_back(results.measurements[1][b].seconds_per_image.median /
+                               results.measurements[0][b].seconds_per_image.median);
+  }
+  return results;
+}
+
+void PrintTable(const Results& results) {
   std::cout << "\n"
             << absl::StrFormat("%-26s %5s %7s %28s %10s %10s %13s\n", "pipeline", "batch", "tokens",
                                "s/image median [p10, p90]", "images/s", "visual s", "transformer s");
   // tokens: visual tokens per image; visual s / transformer s: median seconds per image.
-  for (const int batch : batches) {
-    for (const Row& row : rows) {
-      const Json r = Report(row, batch);
-      const Json& s = r["seconds_per_image"];
-      std::cout << absl::StrFormat("%-26s %5d %7.0f %10.3f [%6.3f, %6.3f] %10.2f %10.3f %13.3f\n", row.name,
-                                   batch, row.visual_tokens,
-                                   s["median"].get<double>(), s["p10"].get<double>(), s["p90"].get<double>(),
-                                   r["images_per_second"].get<double>(),
-                                   r["visual_embedding_seconds_per_image"].get<double>(),
-                                   r["transformer_seconds_per_image"].get<double>());
+  for (size_t b = 0; b < results.batches.size(); ++b) {
+    for (size_t r = 0; r < results.names.size(); ++r) {
+      const Measurement& m = results.measurements[r][b];
+      const Summary& s = m.seconds_per_image;
+      std::cout << absl::StrFormat("%-26s %5d %7.0f %10.3f [%6.3f, %6.3f] %10.2f %10.3f %13.3f\n",
+                                   results.names[r], m.batch, m.visual_tokens, s.median, s.p10, s.p90,
+                                   m.images_per_second(), m.visual_seconds_per_image,
+                                   m.transformer_seconds_per_image);
     }
   }
   std::cout << "\nStage medians at batch 1 (seconds per run):\n";
-  for (const Row& row : rows) {
-    std::cout << "  " << row.name << ":";
-    for (const auto& [name, samples] : row.stages.at(1)) {
-      std::cout << absl::StrFormat(" %s %.3f", name, Summarize(samples).median);
+  for (size_t r = 0; r < results.names.size(); ++r) {
+    std::cout << "  " << results.names[r] << ":";
+    for (const auto& [name, seconds] : results.measurements[r][0].stage_medians) {
+      std::cout << absl::StrFormat(" %s %.3f", name, seconds);
     }
     std::cout << "\n";
   }
+  std::cout << "\nspeed-up (region / " << results.names[0] << ", per-image latency):";
+  for (size_t b = 0; b < results.batches.size(); ++b) {
+    std::cout << absl::StrFormat(" batch_%d %.2fx", results.batches[b], results.speedups[b]);
+  }
+  std::cout << "\n";
+}
+
+// The JSON report: the flags, the environment, every measurement, the speed-ups and the verdict.
+Json Report(const Environment& environment, const Results& results, const ClaimCheck& check) {
+  Json report;
+  report["settings"] = {{"depth", FLAGS_depth},           {"layers", FLAGS_layers},
+                        {"image_height", FLAGS_image_height}, {"image_width", FLAGS_image_width},
+                        {"batch", FLAGS_batch},           {"warmup", FLAGS_warmup},
+                        {"precision", FLAGS_precision},   {"iterations", FLAGS_iterations},
+                        {"num_boxes", FLAGS_num_boxes},   {"proposals", FLAGS_proposals},
+                        {"text_length", FLAGS_text_length}};
+  report["environment"] = ToJson(environment);
+  Json pipelines = Json::array();
+  for (size_t r = 0; r < results.names.size(); ++r) {
+    Json entry;
+    entry["pipeline"] = results.names[r];
+    for (const Measurement& m : results.measurements[r]) entry["measurements"].push_back(ToJson(m));
+    pipelines.push_back(entry);
+  }
+  report["results"] = pipelines;
+  Json speedups = Json::object();
+  for (size_t b = 0; b < results.batches.size(); ++b) {
+    speedups[absl::StrCat("batch_", results.batches[b])] = results.speedups[b];
+  }
+  report["speedup"] = speedups;
+  report["claim"] = {{"ratio", check.ratio},   {"min_ratio", check.min_ratio}, {"applies", check.applies},
+                     {"passed", check.passed}, {"verdict", check.verdict}};
+  return report;
+}
+
+// SOHO at --depth, the region pipeline, then SOHO at each extra depth.
+std::vector<Row> MakeRows(const std::vector<int>& extra_depths, const at::Device& device) {
+  const std::string layers = absl::StrCat(FLAGS_layers, "L");
+  std::vector<Row> rows;
+  auto soho_row = [&](int depth) {
+    return Row{absl::StrCat("SOHO R", depth, " ", layers),
+               MakeSohoPipeline(model::SohoVqaModel(SpeedtestModelConfig(depth, FLAGS_layers)), device)};
+  };
+  rows.push_back(soho_row(FLAGS_depth));
+  RegionSettings region;
+  region.num_boxes = FLAGS_num_boxes;
+  region.post_nms_topk = FLAGS_proposals;
+  rows.push_back({absl::StrCat("region R", FLAGS_depth, " ", layers, " ",
+                               FLAGS_num_boxes > 0 ? absl::StrCat(FLAGS_num_boxes) : "10-100", " boxes"),
+                  MakeRegionPipeline(SpeedtestModelConfig(FLAGS_depth, FLAGS_layers), region, device)});
+  for (const int depth : extra_depths) {
+    if (depth != FLAGS_depth) rows.push_back(soho_row(depth));
+  }
+  return rows;
 }
 
 absl::StatusOr<int> Run() {
@@ -236,69 +343,25 @@ absl::StatusOr<int> Run() {
   const train::AutocastScope autocast(precision, device);
   at::manual_seed(0);
 
-  const Json environment = Environment(device);
-  std::cout << "device: " << environment["device"].get<std::string>() << "  precision: " << FLAGS_precision
-            << "  intra-op threads: " << at::get_num_threads() << "  BLAS: " << environment["blas"].get<std::string>()
-            << "  OPENBLAS_CORETYPE=" << environment["OPENBLAS_CORETYPE"].get<std::string>() << "\n";
-  VLOG(1) << at::show_config();
+  const Environment environment = DescribeEnvironment(device);
+  std::cout << "device: " << environment.device << "  precision: " << FLAGS_precision
+            << "  intra-op threads: " << environment.intra_op_threads << "  BLAS: " << environment.blas
+            << "  OPENBLAS_CORETYPE=" << environment.openblas_coretype << "\n";
+  VLOG(1) << environment.torch_config;
 
-  const std::string layers = absl::StrCat(FLAGS_layers, "L");
-  std::vector<Row> rows;
-  auto soho_row = [&](int depth) {
-    return Row{absl::StrCat("SOHO R", depth, " ", layers),
-               MakeSohoPipeline(model::SohoVqaModel(SpeedtestModelConfig(depth, FLAGS_layers)), device)};
-  };
-  rows.push_back(soho_row(FLAGS_depth));
-  RegionSettings region;
-  region.num_boxes = FLAGS_num_boxes;
-  region.post_nms_topk = FLAGS_proposals;
-  rows.push_back({absl::StrCat("region R", FLAGS_depth, " ", layers, " ",
-                               FLAGS_num_boxes > 0 ? absl::StrCat(FLAGS_num_boxes) : "10-100", " boxes"),
-                  MakeRegionPipeline(SpeedtestModelConfig(FLAGS_depth, FLAGS_layers), region, device)});
-  for (const int depth : extra_depths) {
-    if (depth == FLAGS_depth) continue;
-    rows.push_back(soho_row(depth));
-  }
-
+  std::vector<Row> rows = MakeRows(extra_depths, device);
   std::vector<int> batches = {1};
   if (FLAGS_batch > 1) batches.push_back(FLAGS_batch);
   for (const int batch : batches) SOHO_RETURN_IF_ERROR(Measure(rows, batch, device));
-  PrintTable(rows, batches);
+  const Results results = Collect(rows, batches);
+  PrintTable(results);
 
-  const double soho = Report(rows[0], 1)["seconds_per_image"]["median"].get<double>();
-  const double region_seconds = Report(rows[1], 1)["seconds_per_image"]["median"].get<double>();
-  const ClaimCheck check = CheckClaim(soho, region_seconds, FLAGS_min_ratio, IsPaperSetting(FLAGS_depth, FLAGS_layers));
-  Json speedups = Json::object();
-  for (const int batch : batches) {
-    speedups[absl::StrCat("batch_", batch)] = Report(rows[1], batch)["seconds_per_image"]["median"].get<double>() /
-                                              Report(rows[0], batch)["seconds_per_image"]["median"].get<double>();
-  }
-  std::cout << "\nspeed-up (region / " << rows[0].name << ", per-image latency):";
-  for (const auto& [key, value] : speedups.items()) std::cout << absl::StrFormat(" %s %.2fx", key, value.get<double>());
-  std::cout << "\n" << check.verdict << "\n";
-
+  const ClaimCheck check = CheckClaim(results.measurements[0][0].seconds_per_image.median,
+                                      results.measurements[1][0].seconds_per_image.median, FLAGS_min_ratio,
+                                      IsPaperSetting(FLAGS_depth, FLAGS_layers));
+  std::cout << check.verdict << "\n";
   if (!FLAGS_output.empty()) {
-    Json report;
-    report["settings"] = {{"depth", FLAGS_depth},           {"layers", FLAGS_layers},
-                          {"image_height", FLAGS_image_height}, {"image_width", FLAGS_image_width},
-                          {"batch", FLAGS_batch},           {"warmup", FLAGS_warmup},
-                          {"precision", FLAGS_precision},
-                          {"iterations", FLAGS_iterations}, {"num_boxes", FLAGS_num_boxes},
-                          {"proposals", FLAGS_proposals},
-                          {"text_length", FLAGS_text_length}};
-    report["environment"] = environment;
-    Json results = Json::array();
-    for (const Row& row : rows) {
-      Json entry;
-      entry["pipeline"] = row.name;
-      for (const int batch : batches) entry["measurements"].push_back(Report(row, batch));
-      results.push_back(entry);
-    }
-    report["results"] = results;
-    report["speedup"] = speedups;
-    report["claim"] = {{"ratio", check.ratio},     {"min_ratio", check.min_ratio}, {"applies", check.applies},
-                       {"passed", check.passed},   {"verdict", check.verdict}};
-    SOHO_RETURN_IF_ERROR(WriteFileAtomically(FLAGS_output, report.dump(2) + "\n"));
+    SOHO_RETURN_IF_ERROR(WriteFileAtomically(FLAGS_output, Report(environment, results, check).dump(2) + "\n"));
     std::cout << "report: " << FLAGS_output << "\n";
   }
   return ExitCodeFor(check);

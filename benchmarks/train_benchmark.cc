@@ -35,13 +35,13 @@
 #include "benchmarks/line_process.h"
 #include "benchmarks/pretrain_workload.h"
 #include "benchmarks/speedtest_stats.h"
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 #include "gflags/gflags.h"
 #include "nlohmann/json.hpp"
 #include "soho/common/logging.h"
 #include "soho/common/status_macros.h"
 #include "soho/train/adamw_sgd.h"
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 
 DEFINE_string(settings, "res18,tiny", "Comma-separated settings to run: res18 (the released model, "
               "2 images x 4 captions at 600x1000) and/or tiny (8 images x 2 captions at 160x224).");

@@ -35,7 +35,7 @@
 #include "soho/eval/vqa_predictor.h"
 #include "soho/model/soho_model.h"
 #include "soho/train/precision.h"
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 
 DEFINE_string(checkpoint, "",
               "Checkpoint to evaluate: ours, a torch.save state_dict, or an mmcv / official SOHO checkpoint "

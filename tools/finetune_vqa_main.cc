@@ -4,7 +4,7 @@
 
 #include "gflags/gflags.h"
 #include "soho/common/status_macros.h"
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 #include "tools/train_command.h"
 
 DEFINE_string(init, "",
@@ -12,7 +12,7 @@ DEFINE_string(init, "",
               "neck and transformer load, the VQA head starts fresh.");
 
 int main(int argc, char** argv) {
-  soho::cli::AcceptBareResumeFlag(argc, argv);
+  soho::tools::AcceptBareResumeFlag(argc, argv);
   soho::cli::Init(&argc, &argv,
                   "Fine-tunes SOHO on VQA from a run config, evaluating the VQA score on data.val.\n\n"
                   "  bazel run //tools:finetune_vqa -- --config=configs/tiny/vqa.pbtxt "
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     SOHO_RETURN_IF_ERROR(soho::cli::CheckFlagFile("init", FLAGS_init));
     std::vector<std::string> overrides;
     if (!FLAGS_init.empty()) overrides.push_back("runtime.init_from=" + FLAGS_init);
-    SOHO_ASSIGN_OR_RETURN(const auto config, soho::cli::LoadTrainingConfig(soho::cli::TrainKind::kVqa, overrides));
-    return soho::cli::RunTraining(config, soho::cli::TrainKind::kVqa);
+    SOHO_ASSIGN_OR_RETURN(const auto config, soho::tools::LoadTrainingConfig(soho::tools::TrainKind::kVqa, overrides));
+    return soho::tools::RunTraining(config, soho::tools::TrainKind::kVqa);
   });
 }

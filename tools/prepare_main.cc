@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -21,7 +22,7 @@
 #include "soho/data/prepare/visual_genome.h"
 #include "soho/data/prepare/vqa_v2.h"
 #include "soho/data/text/wordpiece_trainer.h"
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 
 DEFINE_string(out, "", "Output: a folder for 'synthetic', a .json file for coco/vg/vqa, vocab.txt for 'vocab'.");
 // synthetic
@@ -140,15 +141,23 @@ absl::Status RunSynthetic() {
   return absl::OkStatus();
 }
 
-absl::Status RunCoco() {
-  SOHO_RETURN_IF_ERROR(Require(FLAGS_captions, "captions", "coco"));
-  SOHO_RETURN_IF_ERROR(Require(FLAGS_out, "out", "coco"));
-  soho::ProgressMeter progress("prepare coco", 3, 0);
-  SOHO_ASSIGN_OR_RETURN(const nlohmann::json root, soho::data::ReadJsonFile(FLAGS_captions));
+using PretrainConverter = absl::FunctionRef<absl::StatusOr<std::vector<soho::data::PretrainImage>>(
+    const std::vector<nlohmann::json>& roots, ConversionSummary* summary)>;
+
+// What every pre-training conversion does around its converter: read the JSON `inputs`,
+// convert them, check that enough is usable (errors name inputs[0]), write --out, print the
+// summary.
+absl::Status ConvertPretrain(const char* mode, const std::vector<std::string>& inputs, PretrainConverter convert) {
+  soho::ProgressMeter progress(absl::StrCat("prepare ", mode), 3, 0);
+  std::vector<nlohmann::json> roots;
+  for (const std::string& path : inputs) {
+    SOHO_ASSIGN_OR_RETURN(nlohmann::json root, soho::data::ReadJsonFile(path));
+    roots.push_back(std::move(root));
+  }
   progress.Update(1, "parsed");
-  ConversionSummary summary("coco");
-  SOHO_ASSIGN_OR_RETURN(const auto images, soho::data::ConvertCocoCaptions(root, FLAGS_captions, &summary));
-  SOHO_RETURN_IF_ERROR(CheckUsable(summary, "captions", FLAGS_captions));
+  ConversionSummary summary(mode);
+  SOHO_ASSIGN_OR_RETURN(const std::vector<soho::data::PretrainImage> images, convert(roots, &summary));
+  SOHO_RETURN_IF_ERROR(CheckUsable(summary, "captions", inputs[0]));
   progress.Update(2, "converted");
   SOHO_RETURN_IF_ERROR(soho::data::WritePretrainAnnotations(FLAGS_out, images));
   progress.Update(3, absl::StrCat("wrote ", FLAGS_out));
@@ -157,24 +166,24 @@ absl::Status RunCoco() {
   return absl::OkStatus();
 }
 
+absl::Status RunCoco() {
+  SOHO_RETURN_IF_ERROR(Require(FLAGS_captions, "captions", "coco"));
+  SOHO_RETURN_IF_ERROR(Require(FLAGS_out, "out", "coco"));
+  return ConvertPretrain("coco", {FLAGS_captions},
+                         [](const std::vector<nlohmann::json>& roots, ConversionSummary* summary) {
+                           return soho::data::ConvertCocoCaptions(roots[0], FLAGS_captions, summary);
+                         });
+}
+
 absl::Status RunVisualGenome() {
   SOHO_RETURN_IF_ERROR(Require(FLAGS_regions, "regions", "vg"));
   SOHO_RETURN_IF_ERROR(Require(FLAGS_image_data, "image_data", "vg"));
   SOHO_RETURN_IF_ERROR(Require(FLAGS_out, "out", "vg"));
-  soho::ProgressMeter progress("prepare vg", 3, 0);
-  SOHO_ASSIGN_OR_RETURN(const nlohmann::json regions, soho::data::ReadJsonFile(FLAGS_regions));
-  SOHO_ASSIGN_OR_RETURN(const nlohmann::json image_data, soho::data::ReadJsonFile(FLAGS_image_data));
-  progress.Update(1, "parsed");
-  ConversionSummary summary("vg");
-  SOHO_ASSIGN_OR_RETURN(const auto images, soho::data::ConvertVisualGenome(regions, FLAGS_regions, image_data,
-                                                                           FLAGS_image_data, &summary));
-  SOHO_RETURN_IF_ERROR(CheckUsable(summary, "captions", FLAGS_regions));
-  progress.Update(2, "converted");
-  SOHO_RETURN_IF_ERROR(soho::data::WritePretrainAnnotations(FLAGS_out, images));
-  progress.Update(3, absl::StrCat("wrote ", FLAGS_out));
-  progress.Finish();
-  PrintSummary(summary.ToString());
-  return absl::OkStatus();
+  return ConvertPretrain("vg", {FLAGS_regions, FLAGS_image_data},
+                         [](const std::vector<nlohmann::json>& roots, ConversionSummary* summary) {
+                           return soho::data::ConvertVisualGenome(roots[0], FLAGS_regions, roots[1],
+                                                                  FLAGS_image_data, summary);
+                         });
 }
 
 absl::StatusOr<soho::data::AnswerVocab> LoadAnswerVocab(ConversionSummary* summary) {

@@ -1,10 +1,10 @@
 // soho pretrain: masked language modelling + masked visual modelling + image-text matching.
 #include "soho/common/status_macros.h"
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 #include "tools/train_command.h"
 
 int main(int argc, char** argv) {
-  soho::cli::AcceptBareResumeFlag(argc, argv);
+  soho::tools::AcceptBareResumeFlag(argc, argv);
   soho::cli::Init(&argc, &argv,
                   "Pre-trains SOHO (MLM + MVM + ITM) from a run config.\n\n"
                   "  # the tiny config on the synthetic world (bazel run //tools:prepare -- synthetic first):\n"
@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
                   "Writes <work_dir>/epoch_N.pt, iter_N.pt, latest.pt, metrics.jsonl, tf_logs/ (TensorBoard) and "
                   "config.pbtxt. SIGINT/SIGTERM save a checkpoint and exit.");
   return soho::cli::RunMain([]() -> absl::StatusOr<int> {
-    SOHO_ASSIGN_OR_RETURN(const auto config, soho::cli::LoadTrainingConfig(soho::cli::TrainKind::kPretrain));
-    return soho::cli::RunTraining(config, soho::cli::TrainKind::kPretrain);
+    SOHO_ASSIGN_OR_RETURN(const auto config, soho::tools::LoadTrainingConfig(soho::tools::TrainKind::kPretrain));
+    return soho::tools::RunTraining(config, soho::tools::TrainKind::kPretrain);
   });
 }

@@ -17,14 +17,14 @@
 #include "soho/train/stop_signal.h"
 #include "soho/train/trainer.h"
 #include "soho/train/vqa_task.h"
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 
 DEFINE_string(work_dir, "", "Where checkpoints, metrics.jsonl, TensorBoard events and the config go (replaces runtime.work_dir).");
 DEFINE_string(resume, "",
               "Continue a run: a checkpoint path, or 'auto' (the work dir's latest.pt, else a fresh start); a bare "
               "--resume means auto. Replaces runtime.resume_from.");
 
-namespace soho::cli {
+namespace soho::tools {
 namespace {
 
 absl::StatusOr<std::unique_ptr<train::TrainTask>> MakeTask(const proto::SohoConfig& config, TrainKind kind,
@@ -66,10 +66,10 @@ void AcceptBareResumeFlag(int argc, char** argv) {
 }
 
 absl::StatusOr<proto::SohoConfig> LoadTrainingConfig(TrainKind kind, std::vector<std::string> tool_overrides) {
-  if (FLAGS_resume != "auto") SOHO_RETURN_IF_ERROR(CheckFlagFile("resume", FLAGS_resume));
+  if (FLAGS_resume != "auto") SOHO_RETURN_IF_ERROR(cli::CheckFlagFile("resume", FLAGS_resume));
   if (!FLAGS_work_dir.empty()) tool_overrides.push_back("runtime.work_dir=" + FLAGS_work_dir);
   if (!FLAGS_resume.empty()) tool_overrides.push_back("runtime.resume_from=" + FLAGS_resume);
-  SOHO_ASSIGN_OR_RETURN(proto::SohoConfig config, LoadConfigFromFlags(tool_overrides));
+  SOHO_ASSIGN_OR_RETURN(proto::SohoConfig config, cli::LoadConfigFromFlags(tool_overrides));
   // Both heads build and train, so the wrong tool would silently train the wrong model.
   const proto::HeadConfig::Kind wanted = kind == TrainKind::kVqa ? proto::HeadConfig::VQA : proto::HeadConfig::PRETRAIN;
   if (config.model().head().kind() != wanted) {
@@ -83,7 +83,7 @@ absl::StatusOr<proto::SohoConfig> LoadTrainingConfig(TrainKind kind, std::vector
 }
 
 absl::StatusOr<int> RunTraining(const proto::SohoConfig& config, TrainKind kind) {
-  if (DryRun()) return PrintDryRun(config);
+  if (cli::DryRun()) return cli::PrintDryRun(config);
   const absl::Status status = Train(config, kind);
   if (absl::IsCancelled(status)) {
     LOG(WARNING) << status.message();
@@ -93,4 +93,4 @@ absl::StatusOr<int> RunTraining(const proto::SohoConfig& config, TrainKind kind)
   return 0;
 }
 
-}  // namespace soho::cli
+}  // namespace soho::tools

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "soho/proto/config.pb.h"
 
-namespace soho::cli {
+namespace soho::tools {
 
 enum class TrainKind { kPretrain, kVqa };
 
@@ -26,4 +26,4 @@ absl::StatusOr<proto::SohoConfig> LoadTrainingConfig(TrainKind kind, std::vector
 // signal when SIGINT/SIGTERM stopped the run) or the error. Call inside cli::RunMain.
 absl::StatusOr<int> RunTraining(const proto::SohoConfig& config, TrainKind kind);
 
-}  // namespace soho::cli
+}  // namespace soho::tools

@@ -4,7 +4,7 @@
 
 An independent transcription, in the reference's style (nn.Modules with the reference's
 parameter names, torch.nn.functional, a per-parameter Python optimizer loop), of the step
-that the C++ trainer runs (DESIGN.md section 1):
+that the C++ trainer runs (docs/design.md section 1):
 
   torchvision-style ResNet (BasicBlock) -> pre-training neck (2x2 max-pool, 1x1 conv + BN,
   Visual Dictionary nearest entry + moving-average update, pos_line, gate, MVM masking, sine

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-namespace soho::region {
+namespace soho::bench::region {
 
 at::Tensor CellAnchors(const AnchorSpec& spec) {
   std::vector<float> coords;
@@ -28,4 +28,4 @@ at::Tensor GridAnchors(const AnchorSpec& spec, int64_t height, int64_t width, co
   return (shifts.unsqueeze(1) + cell.unsqueeze(0)).reshape({-1, 4});
 }
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-namespace soho::region {
+namespace soho::bench::region {
 
 struct AnchorSpec {
   // Feature-map stride in pixels (C4 of a ResNet: 16).
@@ -28,4 +28,4 @@ at::Tensor CellAnchors(const AnchorSpec& spec);
 at::Tensor GridAnchors(const AnchorSpec& spec, int64_t height, int64_t width,
                        const at::TensorOptions& options = at::kFloat);
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

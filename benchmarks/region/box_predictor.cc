@@ -1,6 +1,6 @@
 #include "benchmarks/region/box_predictor.h"
 
-namespace soho::region {
+namespace soho::bench::region {
 
 BoxPredictorImpl::BoxPredictorImpl(const BoxPredictorOptions& options)
     : cls_score(register_module("cls_score", torch::nn::Linear(options.in_features, options.num_classes))),
@@ -23,4 +23,4 @@ BoxPredictions BoxPredictorImpl::forward(const at::Tensor& features) {
   return out;
 }
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

@@ -9,7 +9,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
-namespace soho::region {
+namespace soho::bench::region {
 
 struct BoxPredictorOptions {
   int64_t in_features = 2048;
@@ -39,4 +39,4 @@ class BoxPredictorImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BoxPredictor);
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

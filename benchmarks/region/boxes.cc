@@ -1,6 +1,6 @@
 #include "benchmarks/region/boxes.h"
 
-namespace soho::region {
+namespace soho::bench::region {
 
 at::Tensor DecodeBoxes(const at::Tensor& deltas, const at::Tensor& boxes, const BoxCoderWeights& weights,
                        double scale_clamp) {
@@ -51,4 +51,4 @@ at::Tensor PairwiseIou(const at::Tensor& a, const at::Tensor& b) {
   return at::where(uni.gt(0), inter / uni, at::zeros_like(inter));
 }
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

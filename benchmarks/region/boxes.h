@@ -6,7 +6,7 @@
 
 #include <cmath>
 
-namespace soho::region {
+namespace soho::bench::region {
 
 // Weights that divide the regression targets (dx, dy, dw, dh): (1, 1, 1, 1) for the RPN,
 // (10, 10, 5, 5) for the second-stage box head.
@@ -35,4 +35,4 @@ at::Tensor NonEmptyBoxes(const at::Tensor& boxes, double min_size = 0.0);
 // Intersection over union of every pair: [N, M] for a [N, 4] and b [M, 4].
 at::Tensor PairwiseIou(const at::Tensor& a, const at::Tensor& b);
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

@@ -5,7 +5,7 @@
 
 #include "benchmarks/region/nms.h"
 
-namespace soho::region {
+namespace soho::bench::region {
 namespace {
 
 model::ResNetOptions C4TrunkOptions(int depth) {
@@ -30,24 +30,24 @@ RegionDetectorImpl::RegionDetectorImpl(const RegionDetectorOptions& options) : o
 }
 
 RegionFeatures RegionDetectorImpl::forward(const at::Tensor& images, int64_t image_height, int64_t image_width,
-                                           bench::StageClock* clock) {
+                                           StageClock* clock) {
   const int64_t batch = images.size(0);
   const at::Tensor c4 = backbone->forward(images).front();
-  bench::MarkStage(clock, "c4_backbone");
+  MarkStage(clock, "c4_backbone");
 
   const std::vector<at::Tensor> proposals = rpn->forward(c4, image_height, image_width);
-  bench::MarkStage(clock, "rpn");
+  MarkStage(clock, "rpn");
 
   std::vector<at::Tensor> rois;
   for (int64_t i = 0; i < batch; ++i) {
     rois.push_back(at::cat({at::full({proposals[i].size(0), 1}, static_cast<double>(i), c4.options()), proposals[i]}, 1));
   }
   const at::Tensor pooled = RoiAlign(c4, at::cat(rois, 0), options_.roi_align);
-  bench::MarkStage(clock, "roi_align");
+  MarkStage(clock, "roi_align");
 
   const at::Tensor features = backbone->layer4->forward(pooled).mean({2, 3});  // [R, 2048]
   const BoxPredictions predictions = predictor->forward(features);
-  bench::MarkStage(clock, "res5_head");
+  MarkStage(clock, "res5_head");
 
   // Per image: per-class NMS over the object classes (background excluded), then selection.
   const at::Tensor probabilities = predictions.class_logits.softmax(1);
@@ -75,8 +75,8 @@ RegionFeatures RegionDetectorImpl::forward(const at::Tensor& images, int64_t ima
     out.boxes[i].narrow(0, 0, k).copy_(kept_boxes[i]);
     out.mask[i].narrow(0, 0, k).fill_(1);
   }
-  bench::MarkStage(clock, "class_nms");
+  MarkStage(clock, "class_nms");
   return out;
 }
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

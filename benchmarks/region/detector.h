@@ -15,10 +15,10 @@
 #include "benchmarks/region/box_predictor.h"
 #include "benchmarks/region/roi_align.h"
 #include "benchmarks/region/rpn.h"
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 #include "soho/model/resnet.h"
 
-namespace soho::region {
+namespace soho::bench::region {
 
 struct RegionDetectorOptions {
   int backbone_depth = 101;
@@ -47,7 +47,7 @@ class RegionDetectorImpl : public torch::nn::Module {
   // ignored by the box clipping). Marks the stages c4_backbone, rpn, roi_align, res5_head,
   // class_nms on `clock` when given.
   RegionFeatures forward(const at::Tensor& images, int64_t image_height, int64_t image_width,
-                         bench::StageClock* clock = nullptr);
+                         StageClock* clock = nullptr);
 
   const RegionDetectorOptions& options() const { return options_; }
 
@@ -60,4 +60,4 @@ class RegionDetectorImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RegionDetector);
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

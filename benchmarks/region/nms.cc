@@ -5,7 +5,7 @@
 
 #include "benchmarks/region/boxes.h"
 
-namespace soho::region {
+namespace soho::bench::region {
 
 at::Tensor Nms(const at::Tensor& boxes, const at::Tensor& scores, double iou_threshold, int64_t max_keep,
                int64_t block) {
@@ -92,4 +92,4 @@ at::Tensor SelectRegions(const at::Tensor& confidence, double conf_threshold, in
   return std::get<1>(confidence.sort(/*stable=*/true, /*dim=*/0, /*descending=*/true)).narrow(0, 0, take);
 }
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-namespace soho::region {
+namespace soho::bench::region {
 
 // Indices (int64, into `boxes`) of the kept boxes in decreasing score order. `boxes` [N, 4],
 // `scores` [N]. With max_keep > 0 the scan stops after that many boxes are kept, which gives
@@ -29,4 +29,4 @@ at::Tensor MaxScoreAfterClassNms(const at::Tensor& boxes, const at::Tensor& clas
 // confidence instead. min_boxes == max_boxes gives a fixed number of regions. Indices int64.
 at::Tensor SelectRegions(const at::Tensor& confidence, double conf_threshold, int64_t min_boxes, int64_t max_boxes);
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

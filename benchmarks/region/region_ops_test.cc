@@ -14,7 +14,7 @@
 #include "benchmarks/region/roi_align.h"
 #include "benchmarks/region/rpn.h"
 
-namespace soho::region {
+namespace soho::bench::region {
 namespace {
 
 at::Tensor Boxes(const std::vector<std::vector<float>>& rows) {
@@ -300,4 +300,4 @@ TEST(RpnTest, ProposalsAreClippedBestFirstAndAtMostPostNmsTopk) {
 }
 
 }  // namespace
-}  // namespace soho::region
+}  // namespace soho::bench::region

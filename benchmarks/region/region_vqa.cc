@@ -1,6 +1,6 @@
 #include "benchmarks/region/region_vqa.h"
 
-namespace soho::region {
+namespace soho::bench::region {
 
 at::Tensor BoxGeometry(const at::Tensor& boxes, int64_t image_height, int64_t image_width) {
   const at::Tensor x1 = boxes.select(-1, 0) / image_width;
@@ -44,15 +44,15 @@ RegionVqaModelImpl::RegionVqaModelImpl(const RegionVqaOptions& options) {
 
 RegionVqaOutput RegionVqaModelImpl::forward(const at::Tensor& images, int64_t image_height, int64_t image_width,
                                        const at::Tensor& input_ids, const at::Tensor& text_mask,
-                                       bench::StageClock* clock) {
+                                       StageClock* clock) {
   RegionVqaOutput out;
   out.regions = detector->forward(images, image_height, image_width, clock);
   const at::Tensor tokens =
       visual->forward(out.regions.features, BoxGeometry(out.regions.boxes, image_height, image_width));
-  bench::MarkStage(clock, "region_embedding");
+  MarkStage(clock, "region_embedding");
   out.logits = head->forward(language->forward(input_ids, text_mask, tokens, out.regions.mask));
-  bench::MarkStage(clock, "transformer");
+  MarkStage(clock, "transformer");
   return out;
 }
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

@@ -11,11 +11,11 @@
 #include <torch/nn/pimpl.h>
 
 #include "benchmarks/region/detector.h"
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 #include "soho/model/bert.h"
 #include "soho/model/heads.h"
 
-namespace soho::region {
+namespace soho::bench::region {
 
 // Box geometry of region-based models: (x1/W, y1/H, x2/W, y2/H, w*h/(W*H)); boxes [..., 4].
 at::Tensor BoxGeometry(const at::Tensor& boxes, int64_t image_height, int64_t image_width);
@@ -53,7 +53,7 @@ class RegionVqaModelImpl : public torch::nn::Module {
   // Returns the answer logits and the regions they saw. Marks the detector's stages, then
   // region_embedding and transformer (transformer + VQA head) on `clock` when given.
   RegionVqaOutput forward(const at::Tensor& images, int64_t image_height, int64_t image_width,
-                     const at::Tensor& input_ids, const at::Tensor& text_mask, bench::StageClock* clock = nullptr);
+                     const at::Tensor& input_ids, const at::Tensor& text_mask, StageClock* clock = nullptr);
 
   RegionDetector detector{nullptr};
   RegionEmbedding visual{nullptr};
@@ -62,4 +62,4 @@ class RegionVqaModelImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RegionVqaModel);
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

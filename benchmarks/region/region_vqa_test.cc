@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 
-namespace soho::region {
+namespace soho::bench::region {
 namespace {
 
 RegionVqaOptions TinyOptions(int64_t min_boxes, int64_t max_boxes) {
@@ -62,7 +62,7 @@ TEST(RegionVqaModelTest, FixedRegionCountShapesAndStages) {
   EXPECT_TRUE(regions.boxes.select(2, 2).le(96).all().item<bool>());
   EXPECT_TRUE(regions.boxes.select(2, 3).le(64).all().item<bool>());
 
-  bench::StageClock clock(at::kCPU);
+  StageClock clock(at::kCPU);
   clock.Start();
   const RegionVqaOutput out = model->forward(images, 64, 96, ids, text_mask, &clock);
   EXPECT_EQ(out.logits.sizes(), (at::IntArrayRef{2, 7}));
@@ -93,4 +93,4 @@ TEST(RegionVqaModelTest, AdaptiveRegionCountIsPaddedAndMasked) {
 }
 
 }  // namespace
-}  // namespace soho::region
+}  // namespace soho::bench::region

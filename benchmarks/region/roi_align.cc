@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-namespace soho::region {
+namespace soho::bench::region {
 namespace {
 
 // First and one-past-last index with a non-zero weight in a [P, size] weight matrix.
@@ -141,4 +141,4 @@ at::Tensor RoiAlign(const at::Tensor& features, const at::Tensor& rois, const Ro
   return output.permute({0, 3, 1, 2});
 }
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

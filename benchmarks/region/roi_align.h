@@ -21,7 +21,7 @@
 
 #include <cstdint>
 
-namespace soho::region {
+namespace soho::bench::region {
 
 struct RoiAlignOptions {
   int64_t output_size = 14;
@@ -41,4 +41,4 @@ at::Tensor RoiAlign(const at::Tensor& features, const at::Tensor& rois, const Ro
 at::Tensor RoiAlignAxisWeights(const at::Tensor& start, const at::Tensor& end, int64_t size,
                                const RoiAlignOptions& options);
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

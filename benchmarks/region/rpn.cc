@@ -8,7 +8,7 @@
 #include "benchmarks/region/boxes.h"
 #include "benchmarks/region/nms.h"
 
-namespace soho::region {
+namespace soho::bench::region {
 
 RpnImpl::RpnImpl(int64_t in_channels, RpnOptions options) : options_(std::move(options)) {
   const int64_t anchors = options_.anchors.num_anchors();
@@ -56,4 +56,4 @@ std::vector<at::Tensor> RpnImpl::forward(const at::Tensor& features, int64_t ima
   return proposals;
 }
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

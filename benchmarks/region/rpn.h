@@ -12,7 +12,7 @@
 
 #include "benchmarks/region/anchors.h"
 
-namespace soho::region {
+namespace soho::bench::region {
 
 struct RpnOptions {
   AnchorSpec anchors;
@@ -43,4 +43,4 @@ class RpnImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Rpn);
 
-}  // namespace soho::region
+}  // namespace soho::bench::region

@@ -289,6 +289,26 @@ TEST(PretrainDatasetTest, LastChunkIsToppedUpWithTheImagesOwnCaptions) {
   }
 }
 
+// Both datasets draw the text of a batch position from a stream of its own (TextRng): the
+// same batch gives the same text whether the image pipeline draws one number per image
+// (VALUE scales) or two (RANGE).
+TEST(PretrainDatasetTest, TextDoesNotDependOnTheImagesRandomDraws) {
+  PretrainFixture f = MakePretrainFixture("text_stream");
+  auto tok = Tokenizer();
+  auto value = PretrainDataset::Create(f.config, Split::kTrain, tok);
+  f.config.mutable_image()->set_scale_mode(proto::ImageConfig::RANGE);
+  auto range = PretrainDataset::Create(f.config, Split::kTrain, tok);
+  ASSERT_TRUE(value.ok() && range.ok());
+  for (uint64_t seed = 0; seed < 5; ++seed) {
+    auto a = (*value)->LoadBatch({1, 3, 7}, seed);
+    auto b = (*range)->LoadBatch({1, 3, 7}, seed);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_TRUE(at::equal(a->input_ids, b->input_ids)) << seed;
+    EXPECT_TRUE(at::equal(a->mlm_labels, b->mlm_labels)) << seed;
+    EXPECT_TRUE(at::equal(a->itm_labels, b->itm_labels)) << seed;
+  }
+}
+
 // Every tensor of two batch lists, byte for byte.
 void ExpectSameBatches(const std::vector<PretrainBatch>& a, const std::vector<PretrainBatch>& b) {
   ASSERT_EQ(a.size(), b.size());
@@ -514,6 +534,22 @@ TEST(VqaDatasetTest, TrainingGroupsQuestionsWithSoftTargets) {
   const int64_t filler = batch->question_ids[3].item<int64_t>();
   EXPECT_TRUE(filler >= 1000 && filler <= 1002);
   for (int r = 0; r < 4; ++r) EXPECT_EQ(ImageWordOf(batch->input_ids[r], *tok), 0);
+}
+
+TEST(VqaDatasetTest, TextDoesNotDependOnTheImagesRandomDraws) {
+  VqaFixture f = MakeVqaFixture("vqa_text_stream", true);
+  auto tok = Tokenizer();
+  auto value = VqaDataset::Create(f.config, Split::kTrain, tok);
+  f.config.mutable_image()->set_scale_mode(proto::ImageConfig::RANGE);
+  auto range = VqaDataset::Create(f.config, Split::kTrain, tok);
+  ASSERT_TRUE(value.ok() && range.ok());
+  for (uint64_t seed = 0; seed < 5; ++seed) {
+    auto a = (*value)->LoadBatch({1, 2}, seed);  // short chunks: their top-ups are drawn
+    auto b = (*range)->LoadBatch({1, 2}, seed);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_TRUE(at::equal(a->question_ids, b->question_ids)) << seed;
+    EXPECT_TRUE(at::equal(a->input_ids, b->input_ids)) << seed;
+  }
 }
 
 TEST(VqaDatasetTest, EvaluationSeesEveryQuestionOnceAndDropsBadImages) {

@@ -5,7 +5,7 @@
 //
 // As in the reference, an image with n captions gives ceil(n / G) samples (its captions in
 // chunks of G = sentence_group); a short last chunk is topped up with captions drawn from
-// the same image (per batch, from the batch's seed).
+// the same image (per batch, from the batch's seed; see ChooseTextRows and TextRng).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -56,9 +56,9 @@ class PretrainDataset {
   // replaced by random samples of the same aspect group and listed in `skipped`.
   absl::StatusOr<PretrainBatch> LoadBatch(const std::vector<int64_t>& indices, uint64_t seed) const;
 
-  int64_t size() const { return static_cast<int64_t>(samples_.size()); }
+  int64_t size() const { return static_cast<int64_t>(samples_.chunks.size()); }
   // Aspect group of each sample, for TrainBatches.
-  const std::vector<uint8_t>& groups() const { return groups_; }
+  const std::vector<uint8_t>& groups() const { return samples_.groups; }
   // The annotation files, for messages.
   const std::string& name() const { return name_; }
   // A skip tracker over this dataset (entries left out at load already counted).
@@ -71,12 +71,6 @@ class PretrainDataset {
     int64_t image_id = 0;
     std::vector<std::string> captions;
   };
-  struct Sample {
-    int32_t image = 0;
-    int32_t first_caption = 0;
-    int32_t num_captions = 0;
-  };
-
   PretrainDataset(const proto::DataConfig& data, std::shared_ptr<const BertTokenizer> tokenizer);
 
   // Fills rows [row, row + G) of the text tensors for `sample`.
@@ -90,8 +84,7 @@ class PretrainDataset {
   MlmMasker masker_;
   std::unique_ptr<ImageSources> sources_;
   std::vector<Image> images_;
-  std::vector<Sample> samples_;
-  std::vector<uint8_t> groups_;
+  TextSamples samples_;
   std::vector<std::vector<int64_t>> pools_;
   int64_t dropped_ = 0;
   bool has_negatives_ = false;

@@ -1,10 +1,8 @@
 #include "soho/data/vqa_dataset.h"
 
 #include <algorithm>
-#include <numeric>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "soho/common/logging.h"
 #include "soho/common/status_macros.h"
 #include "soho/data/sample_fallback.h"
@@ -20,51 +18,38 @@ VqaDataset::VqaDataset(const proto::DataConfig& data, Split split, std::shared_p
 
 absl::StatusOr<std::unique_ptr<VqaDataset>> VqaDataset::Create(const proto::DataConfig& data, Split split,
                                                                std::shared_ptr<const BertTokenizer> tokenizer) {
-  const auto& sources = SourcesOf(data, split);
-  if (sources.empty()) return absl::InvalidArgumentError(absl::StrCat(SplitName(split), " is empty"));
-  if (data.sentence_group() < 1) return absl::InvalidArgumentError("data.sentence_group must be >= 1");
-  if (data.max_text_length() < 2) return absl::InvalidArgumentError("data.max_text_length must be >= 2");
+  SOHO_RETURN_IF_ERROR(CheckDatasetConfig(data, split));
   CHECK(tokenizer != nullptr);
   std::unique_ptr<VqaDataset> ds(new VqaDataset(data, split, std::move(tokenizer)));
-  const int group = ds->questions_per_sample_;
-  const int min_size = data.image().min_size();
-
-  std::vector<std::string> roots, names;
-  for (int s = 0; s < sources.size(); ++s) {
-    const std::string& path = sources[s].annotation();
-    names.push_back(path);
-    roots.push_back(sources[s].image_root());
+  const SplitFiles files = FilesOf(data, split);
+  for (int s = 0; s < static_cast<int>(files.annotations.size()); ++s) {
+    const std::string& path = files.annotations[s];
     SOHO_ASSIGN_OR_RETURN(VqaAnnotations ann, ReadVqaAnnotations(path));
     if (s == 0) {
       ds->answers_ = std::move(ann.answers);
     } else if (ann.answers.label2ans != ds->answers_.label2ans) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": its answer vocabulary (label2ans) differs from ",
-                                                     names[0], "'s; sources of one split must share it"));
+                                                     files.annotations[0], "'s; sources of one split must share it"));
     }
     ds->dropped_ += ann.image_entries.skipped + ann.question_entries.skipped;
     for (VqaImage& entry : ann.images) {
-      if (entry.height > 0 && entry.width > 0 && std::min(entry.height, entry.width) < min_size) {
-        LOG(WARNING) << path << ": " << entry.file_name << " is " << entry.width << "x" << entry.height
-                     << ", below data.image.min_size " << min_size << "; left out with its "
-                     << entry.questions.size() << " questions";
-        ds->dropped_ += static_cast<int64_t>(entry.questions.size());
+      const int64_t num_questions = static_cast<int64_t>(entry.questions.size());
+      if (BelowMinSize(path, entry.file_name, entry.height, entry.width, data.image().min_size(),
+                       absl::StrCat("left out with its ", num_questions, " questions"))) {
+        ds->dropped_ += num_questions;
         continue;
       }
       if (entry.questions.empty()) continue;
       const int32_t image = static_cast<int32_t>(ds->images_.size());
-      const int32_t n = static_cast<int32_t>(entry.questions.size());
-      const uint8_t aspect = entry.height > 0 && entry.width > 0 ? AspectGroup(entry.height, entry.width) : 0;
-      for (int32_t first = 0; first < n; first += group) {
-        ds->samples_.push_back({image, first, std::min(group, n - first)});
-        ds->groups_.push_back(aspect);
-      }
+      ds->samples_.AddImage(image, static_cast<int32_t>(num_questions), ds->questions_per_sample_, entry.height,
+                            entry.width);
       ds->images_.push_back({s, std::move(entry.file_name), std::move(entry.questions)});
     }
   }
-  ds->name_ = absl::StrJoin(names, ",");
-  if (ds->samples_.empty()) return absl::InvalidArgumentError(absl::StrCat(ds->name_, ": no usable questions"));
-  ds->pools_ = GroupPools(ds->groups_);
-  SOHO_ASSIGN_OR_RETURN(ds->sources_, ImageSources::Open(roots, data.image(), ds->training_));
+  ds->name_ = files.name;
+  if (ds->samples_.chunks.empty()) return absl::InvalidArgumentError(absl::StrCat(ds->name_, ": no usable questions"));
+  ds->pools_ = GroupPools(ds->samples_.groups);
+  SOHO_ASSIGN_OR_RETURN(ds->sources_, ImageSources::Open(files.image_roots, data.image(), ds->training_));
   return ds;
 }
 
@@ -73,24 +58,12 @@ absl::StatusOr<std::unique_ptr<SkipTracker>> VqaDataset::NewSkipTracker(double m
 }
 
 void VqaDataset::FillQuestions(int64_t sample_index, Rng* rng, int64_t row, VqaBatch* out) const {
-  const Sample& sample = samples_[sample_index];
+  const TextChunk& sample = samples_.chunks[sample_index];
   const Image& image = images_[sample.image];
   const int group = questions_per_sample_;
   const int length = max_text_length_;
-  const int n = static_cast<int>(image.questions.size());
-  std::vector<int32_t> chosen(group);
-  std::iota(chosen.begin(), chosen.begin() + sample.num_questions, sample.first_question);
-  const int missing = group - sample.num_questions;
-  if (missing > 0 && missing <= n) {
-    std::vector<int32_t> all(n);
-    std::iota(all.begin(), all.end(), 0);
-    for (int k = 0; k < missing; ++k) {
-      std::swap(all[k], all[k + rng->UniformInt(n - k)]);
-      chosen[sample.num_questions + k] = all[k];
-    }
-  } else {
-    for (int k = 0; k < missing; ++k) chosen[sample.num_questions + k] = static_cast<int32_t>(rng->UniformInt(n));
-  }
+  const std::vector<int32_t> chosen =
+      ChooseTextRows(sample, group, static_cast<int>(image.questions.size()), rng);
   int64_t* ids = out->input_ids.data_ptr<int64_t>();
   int64_t* mask = out->attention_mask.data_ptr<int64_t>();
   float* targets = out->targets.data_ptr<float>();
@@ -119,13 +92,13 @@ absl::StatusOr<VqaBatch> VqaDataset::LoadBatch(const std::vector<int64_t>& indic
   for (size_t p = 0; p < indices.size(); ++p) {
     Rng rng(CombineSeeds({seed, static_cast<uint64_t>(p)}));
     auto load = [this](int64_t i, Rng* r) -> absl::StatusOr<std::pair<int64_t, cv::Mat>> {
-      const Image& image = images_[samples_[i].image];
+      const Image& image = images_[samples_.chunks[i].image];
       SOHO_ASSIGN_OR_RETURN(cv::Mat m, sources_->Load(image.source, image.file_name, r));
       return std::make_pair(i, std::move(m));
     };
     absl::StatusOr<std::pair<int64_t, cv::Mat>> loaded;
     if (training_) {
-      loaded = LoadWithFallback(indices[p], pools_[groups_[indices[p]]], &rng, load, &out.skipped);
+      loaded = LoadWithFallback(indices[p], pools_[samples_.groups[indices[p]]], &rng, load, &out.skipped);
       SOHO_RETURN_IF_ERROR(loaded.status());
     } else {
       // Each question must be answered once or not at all: no replacements.
@@ -145,10 +118,8 @@ absl::StatusOr<VqaBatch> VqaDataset::LoadBatch(const std::vector<int64_t>& indic
   out.targets = at::empty({rows, static_cast<int64_t>(answers_.size())}, at::kFloat);
   out.question_ids = at::empty({rows}, at::kLong);
   for (int64_t i = 0; i < out.size(); ++i) {
-    // The text draws use a stream of their own, after the image's, so they do not depend on
-    // how many images a fallback tried.
-    Rng rng(CombineSeeds({seed, static_cast<uint64_t>(kept[i]), 1}));
-    FillQuestions(out.indices[i], &rng, i * questions_per_sample_, &out);
+    Rng text_rng = TextRng(seed, kept[i]);
+    FillQuestions(out.indices[i], &text_rng, i * questions_per_sample_, &out);
   }
   if (!images.empty()) out.image = sources_->pipeline().Collate(images);
   return out;

@@ -58,8 +58,8 @@ class VqaDataset {
   // samples of the same aspect group; evaluation drops them (listed in `skipped`).
   absl::StatusOr<VqaBatch> LoadBatch(const std::vector<int64_t>& indices, uint64_t seed) const;
 
-  int64_t size() const { return static_cast<int64_t>(samples_.size()); }
-  const std::vector<uint8_t>& groups() const { return groups_; }
+  int64_t size() const { return static_cast<int64_t>(samples_.chunks.size()); }
+  const std::vector<uint8_t>& groups() const { return samples_.groups; }
   const std::string& name() const { return name_; }
   // Questions per sample (G).
   int questions_per_sample() const { return questions_per_sample_; }
@@ -73,12 +73,6 @@ class VqaDataset {
     std::string file_name;
     std::vector<VqaQuestion> questions;
   };
-  struct Sample {
-    int32_t image = 0;
-    int32_t first_question = 0;
-    int32_t num_questions = 0;
-  };
-
   VqaDataset(const proto::DataConfig& data, Split split, std::shared_ptr<const BertTokenizer> tokenizer);
 
   // Fills rows [row, row + G) for `sample`.
@@ -89,8 +83,7 @@ class VqaDataset {
   std::unique_ptr<ImageSources> sources_;
   AnswerVocab answers_;
   std::vector<Image> images_;
-  std::vector<Sample> samples_;
-  std::vector<uint8_t> groups_;
+  TextSamples samples_;
   std::vector<std::vector<int64_t>> pools_;
   int64_t dropped_ = 0;
   bool training_;

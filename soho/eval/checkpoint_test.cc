@@ -1,14 +1,13 @@
 // Evaluation loads a checkpoint completely or not at all.
 #include "soho/eval/checkpoint.h"
 
-#include <cstdlib>
-
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "soho/common/file_util.h"
+#include "soho/common/temp_path.h"
 #include "soho/model/soho_model.h"
 #include "soho/model/tiny_model_config.h"
 
@@ -17,10 +16,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
+using soho::testing::TempPath;
 
 model::StateDict Without(const model::StateDict& state, const std::string& key_part) {
   model::StateDict out;

@@ -60,7 +60,7 @@ absl::Status CheckOptions(const DictionaryVisualizationOptions& o) {
 
 }  // namespace
 
-DictionaryCells MapCellsToDictionary(model::SohoPretrainModel& model, const data::ImageBatch& images) {
+DictionaryCells MapCellsToDictionary(model::SohoPretrainModel& model, const ImageBatch& images) {
   ScopedEvalMode eval_mode(*model);
   at::NoGradGuard no_grad;
   const c10::Device device = DeviceOf(*model);

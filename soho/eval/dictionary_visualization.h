@@ -27,7 +27,7 @@ struct DictionaryCells {
   int64_t cell_h = 0;
   int64_t cell_w = 0;
 };
-DictionaryCells MapCellsToDictionary(model::SohoPretrainModel& model, const data::ImageBatch& images);
+DictionaryCells MapCellsToDictionary(model::SohoPretrainModel& model, const ImageBatch& images);
 
 struct SheetLayout {
   int tile = 64;     // each patch is resized to tile x tile pixels

@@ -18,7 +18,7 @@ namespace {
 
 }  // namespace
 
-std::vector<float> ItmMatchScores(model::SohoPretrainModel& model, const data::ImageBatch& images,
+std::vector<float> ItmMatchScores(model::SohoPretrainModel& model, const ImageBatch& images,
                                   const std::vector<data::Encoding>& texts, int texts_per_pass) {
   CHECK(!texts.empty() && texts_per_pass >= 1);
   ScopedEvalMode eval_mode(*model);

@@ -30,7 +30,7 @@ struct ItmRetrievalResult {
 // `images` from ImagePipeline::Collate (one or more images); each image is paired with all
 // the texts. Text rows are [CLS] ... [SEP] encodings of max_text_length tokens.
 // Runs in eval mode without gradient (the model's training flag is restored).
-std::vector<float> ItmMatchScores(model::SohoPretrainModel& model, const data::ImageBatch& images,
+std::vector<float> ItmMatchScores(model::SohoPretrainModel& model, const ImageBatch& images,
                                   const std::vector<data::Encoding>& texts, int texts_per_pass);
 
 // Retrieval among the first options.num_images images of the config's val split (pre-training

@@ -41,7 +41,7 @@ TEST_F(ItmRetrievalTest, ScoresAreTheMatchProbabilitiesOfTheFullForwardPass) {
   data::Rng rng(0);
   std::vector<cv::Mat> mats;
   for (int i = 0; i < 2; ++i) mats.push_back(*(*sources)->Load(0, annotations->images[i].file_name, &rng));
-  const data::ImageBatch images = (*sources)->pipeline().Collate(mats);
+  const ImageBatch images = (*sources)->pipeline().Collate(mats);
   std::vector<data::Encoding> texts;
   for (const std::string& caption : annotations->images[0].captions) {
     texts.push_back(tokenizer_->Encode(caption, data.max_text_length()));
@@ -64,7 +64,7 @@ TEST_F(ItmRetrievalTest, ScoresAreTheMatchProbabilitiesOfTheFullForwardPass) {
     }
   }
   for (int i = 0; i < 2; ++i) {
-    const model::ImageBatch one{images.images.narrow(0, i, 1), images.valid_hw.narrow(0, i, 1)};
+    const ImageBatch one{images.images.narrow(0, i, 1), images.valid_hw.narrow(0, i, 1)};
     const at::Tensor expected = at::softmax(model_->forward(one, {ids, mask}).itm_logits, 1).select(1, 1);
     for (int t = 0; t < 5; ++t) EXPECT_NEAR(scores[i * 5 + t], expected[t].item<float>(), 1e-5) << i << "," << t;
   }

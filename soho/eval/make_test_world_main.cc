@@ -16,8 +16,8 @@ namespace {
 absl::Status Make(const std::string& dir) {
   absl::StatusOr<soho::eval::TestWorld> world = soho::eval::MakeTestWorld(dir);
   if (!world.ok()) return world.status();
-  if (absl::Status s = soho::WriteFileAtomically(dir + "/vqa.pbtxt", soho::ConfigToText(world->vqa)); !s.ok()) return s;
-  if (absl::Status s = soho::WriteFileAtomically(dir + "/pretrain.pbtxt", soho::ConfigToText(world->pretrain)); !s.ok()) {
+  if (absl::Status s = soho::WriteFileAtomically(dir + "/vqa.pbtxt", soho::proto::ConfigToText(world->vqa)); !s.ok()) return s;
+  if (absl::Status s = soho::WriteFileAtomically(dir + "/pretrain.pbtxt", soho::proto::ConfigToText(world->pretrain)); !s.ok()) {
     return s;
   }
   torch::manual_seed(1);

@@ -117,7 +117,7 @@ absl::StatusOr<PretrainTaskMetrics> EvaluatePretrainTasks(model::SohoPretrainMod
     if (!batch) break;
     // The loader's own seed for batch k, tagged so the neck's draws are a stream of their own.
     generators.Seed(data::CombineSeeds({epoch_seed, static_cast<uint64_t>(k), 0x4d564d}));
-    const model::ImageBatch images{batch->image.images.to(device), batch->image.valid_hw.to(device)};
+    const ImageBatch images{batch->image.images.to(device), batch->image.valid_hw.to(device)};
     const model::TextBatch text{batch->input_ids.to(device), batch->attention_mask.to(device)};
     const model::SohoPretrainModelImpl::Outputs out = model->forward(images, text);
     const auto [mlm_correct, mlm_total] = CountCorrect(out.mlm_logits, batch->mlm_labels.to(device));

@@ -37,7 +37,7 @@ proto::SohoConfig BaseConfig(proto::NeckConfig::Kind kind, int vocab_size, const
   data->set_eval_batch_size(4);
   data->set_num_workers(0);
   config.mutable_runtime()->set_work_dir(dir + "/work");
-  ResolveDefaults(&config);
+  proto::ResolveDefaults(&config);
   return config;
 }
 
@@ -79,7 +79,7 @@ absl::StatusOr<TestWorld> MakeTestWorld(const std::string& dir, int eval_images)
   proto::DataConfig* pretrain = world.pretrain.mutable_data();
   *pretrain->add_train() = Source(dir, "pretrain_train.json");
   *pretrain->add_val() = Source(dir, "pretrain_val.json");
-  for (const proto::SohoConfig* config : {&world.vqa, &world.pretrain}) SOHO_RETURN_IF_ERROR(ValidateConfig(*config));
+  for (const proto::SohoConfig* config : {&world.vqa, &world.pretrain}) SOHO_RETURN_IF_ERROR(proto::ValidateConfig(*config));
   return world;
 }
 

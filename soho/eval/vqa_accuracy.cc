@@ -13,7 +13,7 @@
 namespace soho::eval {
 namespace {
 
-std::string ProcessPunctuationThenDigitArticle(std::string_view text) {
+std::string ProcessPunctuationThenDigitArticle(absl::string_view text) {
   return data::VqaProcessDigitArticle(data::VqaProcessPunctuation(text));
 }
 
@@ -32,7 +32,7 @@ struct Mean {
 
 }  // namespace
 
-absl::StatusOr<VqaEvalRules> ParseVqaEvalRules(std::string_view name) {
+absl::StatusOr<VqaEvalRules> ParseVqaEvalRules(absl::string_view name) {
   if (name == "2017") return VqaEvalRules::kRelease2017;
   if (name == "2021") return VqaEvalRules::kRevised2021;
   return absl::InvalidArgumentError(absl::StrCat(
@@ -44,7 +44,7 @@ const char* VqaEvalRulesName(VqaEvalRules rules) {
   return rules == VqaEvalRules::kRelease2017 ? "2017" : "2021";
 }
 
-double VqaQuestionAccuracy(std::string_view predicted, const std::vector<VqaGtAnswer>& answers,
+double VqaQuestionAccuracy(absl::string_view predicted, const std::vector<VqaGtAnswer>& answers,
                            VqaEvalRules rules) {
   const size_t n = answers.size();
   std::vector<std::string> gt;

@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -40,7 +40,7 @@ enum class VqaEvalRules {
 };
 
 // "2017" / "2021" (the --vqa_eval_rules flag).
-absl::StatusOr<VqaEvalRules> ParseVqaEvalRules(std::string_view name);
+absl::StatusOr<VqaEvalRules> ParseVqaEvalRules(absl::string_view name);
 const char* VqaEvalRulesName(VqaEvalRules rules);
 
 // One annotator answer of an official annotation file.
@@ -69,7 +69,7 @@ struct VqaResult {
 
 // The accuracy of `predicted` on one question, in [0, 1] (not yet x100 or rounded).
 // `answers` must be non-empty.
-double VqaQuestionAccuracy(std::string_view predicted, const std::vector<VqaGtAnswer>& answers,
+double VqaQuestionAccuracy(absl::string_view predicted, const std::vector<VqaGtAnswer>& answers,
                            VqaEvalRules rules);
 
 // Python 2's round(x, digits) for digits >= 0: the exact binary value of x rounded to

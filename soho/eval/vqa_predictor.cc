@@ -100,7 +100,7 @@ absl::StatusOr<VqaSplitPredictions> PredictVqaSplit(model::SohoVqaModel& model, 
     done += batch->size() + static_cast<int64_t>(batch->skipped.size());
     out.skipped_questions += static_cast<int64_t>(batch->skipped.size());
     if (batch->size() > 0) {
-      const model::ImageBatch images{batch->image.images.to(device), batch->image.valid_hw.to(device)};
+      const ImageBatch images{batch->image.images.to(device), batch->image.valid_hw.to(device)};
       const model::TextBatch text{batch->input_ids.to(device), batch->attention_mask.to(device)};
       const at::Tensor logits = model->forward(images, text);
       SOHO_RETURN_IF_ERROR(CheckAnswerCount(logits, dataset.answers(), dataset.name()));
@@ -131,7 +131,7 @@ absl::StatusOr<VqaPrediction> PredictVqaSingle(model::SohoVqaModel& model, const
   SOHO_ASSIGN_OR_RETURN(const std::string bytes, ReadFileToString(image_path));
   data::Rng rng(0);  // the test scale is a single scale: nothing is drawn
   SOHO_ASSIGN_OR_RETURN(const cv::Mat image, inputs.pipeline->Prepare(bytes, image_path, &rng));
-  const data::ImageBatch batch = inputs.pipeline->Collate({image});
+  const ImageBatch batch = inputs.pipeline->Collate({image});
   const data::Encoding encoding = inputs.tokenizer->Encode(question, inputs.max_text_length);
   const int64_t length = inputs.max_text_length;
   at::Tensor ids = at::empty({1, length}, at::kLong), mask = at::empty({1, length}, at::kLong);

@@ -169,7 +169,7 @@ TEST_F(VqaPredictorTest, SinglePredictionOnASavedTinyModel) {
   model_->eval();
   std::string bytes = *ReadFileToString(image_path);
   data::Rng rng(0);
-  const data::ImageBatch batch = pipeline->Collate({*pipeline->Prepare(bytes, image_path, &rng)});
+  const ImageBatch batch = pipeline->Collate({*pipeline->Prepare(bytes, image_path, &rng)});
   const data::Encoding encoding = tokenizer_->Encode(question, inputs.max_text_length);
   const at::Tensor ids = at::tensor(std::vector<int64_t>(encoding.ids.begin(), encoding.ids.end())).view({1, -1});
   const at::Tensor mask =

@@ -1,5 +1,5 @@
 #pragma once
-// SOHO's losses and metrics (DESIGN.md §1), on logits and integer / soft targets.
+// SOHO's losses and metrics (docs/design.md §1), on logits and integer / soft targets.
 // All of them stay on the device: no host synchronization.
 #include <cstdint>
 

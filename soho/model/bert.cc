@@ -108,7 +108,7 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const BertOptions& options)
     : word_embeddings(register_module(
           "word_embeddings",
           nn::Embedding(nn::EmbeddingOptions(options.vocab_size, options.hidden_size)
-                            .padding_idx(options.pad_token_id)))),
+                            .padding_idx(kPadTokenId)))),
       position_embeddings(register_module(
           "position_embeddings",
           nn::Embedding(options.max_position_embeddings, options.hidden_size))),

@@ -20,6 +20,10 @@
 
 namespace soho::model {
 
+// Row of the word embeddings that receives no gradient: [PAD]'s id in BERT vocabularies
+// (Hugging Face's, and those WordpieceTrainer writes, which list [PAD] first).
+inline constexpr int64_t kPadTokenId = 0;
+
 struct BertOptions {
   int64_t vocab_size = 30522;
   int64_t hidden_size = 768;
@@ -31,8 +35,6 @@ struct BertOptions {
   double hidden_dropout = 0.1;
   double attention_dropout = 0.1;
   double layer_norm_eps = 1e-12;
-  // Row of the word embeddings that receives no gradient ([PAD]).
-  int64_t pad_token_id = 0;
   // Recompute each layer in backward instead of keeping its activations.
   bool activation_checkpointing = false;
 

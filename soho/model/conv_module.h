@@ -3,7 +3,7 @@
 // activation. Registered as "conv" and "bn" (neck.conv.conv.weight, neck.conv.bn.*).
 //
 // SyncBatchNorm seam: distributed training replaces how the BN is applied (statistics
-// combined across ranks) with set_batch_norm_fn; the BN module keeps owning the affine
+// combined across ranks) with SetBatchNormFn; the BN module keeps owning the affine
 // parameters and running statistics, so checkpoints are unchanged.
 #include <cstdint>
 #include <functional>
@@ -25,7 +25,7 @@ class ConvModuleImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& x);
 
   // Null restores the local BatchNorm.
-  void set_batch_norm_fn(BatchNormFn fn) { batch_norm_fn_ = std::move(fn); }
+  void SetBatchNormFn(BatchNormFn fn) { batch_norm_fn_ = std::move(fn); }
   // Inference only: the BatchNorm folded into the conv (see batch_norm_folding.h).
   void FoldBatchNorm();
 

@@ -20,6 +20,13 @@ namespace {
 using testing::RunPython;
 using testing::TensorMap;
 
+// The parity tests below trust RunPython to hand `args` to Python unchanged.
+TEST(PythonReference, ArgumentsReachPythonVerbatim) {
+  const TensorMap out = RunPython(R"(outputs['same'] = torch.tensor(args == ["it's", 'a b', '$HOME; echo x', '"q"']))",
+                                  {}, {"it's", "a b", "$HOME; echo x", "\"q\""});
+  EXPECT_TRUE(out.at("same").item<bool>());
+}
+
 std::map<std::string, at::Tensor> NamedState(torch::nn::Module& module) {
   std::map<std::string, at::Tensor> state;
   for (const auto& item : module.named_parameters()) state[item.key()] = item.value();

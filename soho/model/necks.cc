@@ -80,8 +80,8 @@ PretrainNeckImpl::PretrainNeckImpl(const NeckOptions& options,
 }
 
 void PretrainNeckImpl::SetBatchNormFn(const BatchNormFn& fn) {
-  conv->set_batch_norm_fn(fn);
-  if (gate_fc) gate_fc->set_batch_norm_fn(fn);
+  conv->SetBatchNormFn(fn);
+  if (gate_fc) gate_fc->SetBatchNormFn(fn);
 }
 
 VisualTokens PretrainNeckImpl::forward(const at::Tensor& c5, const ImageGeometry& geometry,

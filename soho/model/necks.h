@@ -86,7 +86,7 @@ class VqaNeckImpl : public torch::nn::Module {
   explicit VqaNeckImpl(const NeckOptions& options);
   // As PretrainNeck, without dictionary and masking; mvm_labels is left undefined.
   VisualTokens forward(const at::Tensor& c5, const ImageGeometry& geometry, int64_t group = 1);
-  void SetBatchNormFn(const BatchNormFn& fn) { conv->set_batch_norm_fn(fn); }
+  void SetBatchNormFn(const BatchNormFn& fn) { conv->SetBatchNormFn(fn); }
 
   ConvModule conv{nullptr};
   torch::nn::LayerNorm ln{nullptr};

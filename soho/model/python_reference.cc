@@ -1,8 +1,10 @@
 #include "soho/model/python_reference.h"
 
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
+#include <cerrno>
 #include <vector>
 
 #include <ATen/core/Dict.h>
@@ -10,21 +12,43 @@
 
 #include "soho/common/file_util.h"
 #include "soho/common/logging.h"
+#include "soho/common/temp_path.h"
 #include "soho/model/torch_file.h"
 
 namespace soho::model::testing {
 
-std::string TempPath(const std::string& suffix) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  std::string pattern = std::string(dir ? dir : "/tmp") + "/soho_XXXXXX";
-  std::vector<char> buffer(pattern.begin(), pattern.end());
-  buffer.push_back('\0');
-  const int fd = mkstemp(buffer.data());
-  CHECK_GE(fd, 0) << "mkstemp failed for " << pattern;
-  close(fd);
-  unlink(buffer.data());
-  return std::string(buffer.data()) + suffix;
+using soho::testing::TempPath;
+
+namespace {
+
+// Runs the program argv[0] with `argv`, its stdout and stderr into `log_path`, and returns its
+// exit status (128 + signal when killed, -1 when it could not start). No shell: arguments
+// reach the program as they are, whatever quotes or spaces they hold.
+int RunProcess(const std::vector<std::string>& argv, const std::string& log_path) {
+  std::vector<char*> c_argv;
+  for (const std::string& arg : argv) c_argv.push_back(const_cast<char*>(arg.c_str()));
+  c_argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    // Only async-signal-safe calls between fork and exec (LibTorch's threads exist).
+    const int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+      close(fd);
+    }
+    execv(c_argv[0], c_argv.data());
+    _exit(127);
+  }
+  if (pid < 0) return -1;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+}  // namespace
 
 void SaveTensorMap(const TensorMap& tensors, const std::string& path) {
   c10::Dict<std::string, at::Tensor> dict;
@@ -58,11 +82,9 @@ TensorMap RunPython(const std::string& snippet, const TensorMap& inputs,
                        snippet + "\ntorch.save(outputs, sys.argv[2])\n");
   CHECK(script_written.ok()) << script_written;
   SaveTensorMap(inputs, inputs_path);
-  std::string command = "/usr/bin/python3 " + script_path + " " + inputs_path + " " +
-                              outputs_path;
-  for (const std::string& arg : args) command += " '" + arg + "'";
-  command += " > " + log_path + " 2>&1";
-  const int rc = std::system(command.c_str());
+  std::vector<std::string> argv = {"/usr/bin/python3", script_path, inputs_path, outputs_path};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const int rc = RunProcess(argv, log_path);
   if (rc != 0) {
     const absl::StatusOr<std::string> log = ReadFileToString(log_path);
     LOG(FATAL) << "python reference failed (" << rc << "):\n" << (log.ok() ? *log : log.status().ToString());

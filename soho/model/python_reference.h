@@ -12,16 +12,13 @@ namespace soho::model::testing {
 using TensorMap = std::map<std::string, at::Tensor>;
 
 // The snippet sees `torch`, `F` (torch.nn.functional), `math`, a dict `inputs`, a list of
-// strings `args`, and fills the dict `outputs`. CHECK-fails (with Python's stderr) if the
-// script fails.
+// strings `args` (passed verbatim: no shell), and fills the dict `outputs`. CHECK-fails
+// (with Python's stderr) if the script fails.
 TensorMap RunPython(const std::string& snippet, const TensorMap& inputs,
                     const std::vector<std::string>& args = {});
 
 // Writes `tensors` as a {name: tensor} dict that Python's torch.load reads.
 void SaveTensorMap(const TensorMap& tensors, const std::string& path);
 TensorMap LoadTensorMap(const std::string& path);
-
-// A fresh temporary file path (the file does not exist yet).
-std::string TempPath(const std::string& suffix);
 
 }  // namespace soho::model::testing

@@ -7,17 +7,25 @@
 namespace soho::model {
 namespace {
 
-// Visual features and tokens of a batch: backbone C5 -> neck, repeated per text row.
-template <typename Neck>
-VisualTokens EncodeImages(ResNet& backbone, Neck& neck, const ImageBatch& images,
-                          const TextBatch& text) {
+// Text rows per image (G): the neck repeats each image's tokens G times.
+int64_t RowsPerImage(const ImageBatch& images, const TextBatch& text) {
   const int64_t num_images = images.images.size(0);
   const int64_t num_rows = text.input_ids.size(0);
   TORCH_CHECK(num_images > 0 && num_rows % num_images == 0, num_rows,
               " text rows do not divide evenly among ", num_images, " images");
-  const ImageGeometry geometry{images.valid_hw, images.images.size(2), images.images.size(3)};
+  return num_rows / num_images;
+}
+
+ImageGeometry GeometryOf(const ImageBatch& images) {
+  return {images.valid_hw, images.images.size(2), images.images.size(3)};
+}
+
+// Visual features and tokens of a batch: backbone C5 -> neck, repeated per text row.
+template <typename Neck>
+VisualTokens EncodeImages(ResNet& backbone, Neck& neck, const ImageBatch& images,
+                          const TextBatch& text) {
   const at::Tensor c5 = backbone->forward(images.images).back();
-  return neck->forward(c5, geometry, num_rows / num_images);
+  return neck->forward(c5, GeometryOf(images), RowsPerImage(images, text));
 }
 
 ResNetOptions BackboneOptions(const proto::ModelConfig& config) {
@@ -108,7 +116,19 @@ SohoVqaModelImpl::SohoVqaModelImpl(const proto::ModelConfig& config) : config_(c
 }
 
 at::Tensor SohoVqaModelImpl::forward(const ImageBatch& images, const TextBatch& text) {
-  VisualTokens visual = EncodeImages(backbone, neck, images, text);
+  return Answer(text, EmbedFeatures(BackboneFeatures(images), images, RowsPerImage(images, text)));
+}
+
+at::Tensor SohoVqaModelImpl::BackboneFeatures(const ImageBatch& images) {
+  return backbone->forward(images.images).back();
+}
+
+VisualTokens SohoVqaModelImpl::EmbedFeatures(const at::Tensor& c5, const ImageBatch& images,
+                                             int64_t rows_per_image) {
+  return neck->forward(c5, GeometryOf(images), rows_per_image);
+}
+
+at::Tensor SohoVqaModelImpl::Answer(const TextBatch& text, const VisualTokens& visual) {
   return head->forward(
       language->forward(text.input_ids, text.attention_mask, visual.tokens, visual.mask));
 }

@@ -14,19 +14,15 @@
 #include <torch/nn/pimpl.h>
 
 #include "soho/common/collective.h"
+#include "soho/common/image_batch.h"
 #include "soho/model/bert.h"
 #include "soho/model/heads.h"
 #include "soho/model/necks.h"
 #include "soho/model/resnet.h"
+#include "soho/model/tied_weight.h"
 #include "soho/proto/config.pb.h"
 
 namespace soho::model {
-
-// Images of one batch, padded to a common size.
-struct ImageBatch {
-  at::Tensor images;    // [B, 3, H, W] float, normalized, zero padded (H, W multiples of 32)
-  at::Tensor valid_hw;  // [B, 2] int64: each image's resized height, width before padding
-};
 
 // N text rows for B images: image i's rows are i*G .. i*G+G-1 with G = N / B (the
 // pre-training sentence group, or the questions per image).
@@ -42,13 +38,6 @@ struct PretrainTargets {
 
 // Named scalar losses and metrics: "loss" (what to back-propagate) plus the parts.
 using NamedTensors = std::map<std::string, at::Tensor>;
-
-// A state_dict key that is a second name of another module tensor (tied weights): saved as
-// an equal copy, and loading either name fills the one tensor.
-struct TiedWeight {
-  std::string alias;
-  std::string target;
-};
 
 class SohoPretrainModelImpl : public torch::nn::Module {
  public:
@@ -95,6 +84,15 @@ class SohoVqaModelImpl : public torch::nn::Module {
 
   // Answer logits [N, num_answers].
   at::Tensor forward(const ImageBatch& images, const TextBatch& text);
+
+  // forward's three stages, for callers that time them (the speedtest):
+  // forward(images, text) == Answer(text, EmbedFeatures(BackboneFeatures(images), images, N / B)).
+  // The backbone's C5 features [B, C, h, w].
+  at::Tensor BackboneFeatures(const ImageBatch& images);
+  // The neck's visual tokens, each image's repeated for its `rows_per_image` text rows.
+  VisualTokens EmbedFeatures(const at::Tensor& c5, const ImageBatch& images, int64_t rows_per_image);
+  // The transformer over text and visual tokens, then the VQA head.
+  at::Tensor Answer(const TextBatch& text, const VisualTokens& visual);
   // "loss" (BCE x num_answers) and "score" (mean soft score of the arg-max answers).
   // soft_targets [N, num_answers].
   NamedTensors Losses(const ImageBatch& images, const TextBatch& text,

@@ -194,6 +194,19 @@ TEST(SohoVqaModelTest, LogitsLossAndScore) {
   EXPECT_FALSE(state.count("neck.vq.embed"));
 }
 
+// The speedtest times these stages; they must add up to forward exactly.
+TEST(SohoVqaModelTest, StagesComposeToForward) {
+  torch::manual_seed(25);
+  SohoVqaModel model(TinyConfig(proto::NeckConfig::VQA));
+  model->eval();
+  const ImageBatch images = Images();
+  const TextBatch text = Text();  // 2 rows per image
+  const at::Tensor c5 = model->BackboneFeatures(images);
+  const VisualTokens visual = model->EmbedFeatures(c5, images, /*rows_per_image=*/2);
+  EXPECT_EQ(visual.tokens.size(0), 4);
+  EXPECT_TRUE(model->Answer(text, visual).equal(model->forward(images, text)));
+}
+
 TEST(SohoVqaModelTest, Bf16AutocastInferenceIsCloseToFloat32) {
   torch::manual_seed(25);
   SohoVqaModel model(TinyConfig(proto::NeckConfig::VQA));

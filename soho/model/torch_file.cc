@@ -114,6 +114,18 @@ class PickleMachine {
     }
     return c10::ivalue::Tuple::create(std::move(elements));
   }
+  // One opcode other than STOP, by family.
+  absl::Status Execute(uint8_t op);
+  absl::Status PushNumber(uint8_t op);
+  absl::Status PushString(uint8_t op);
+  absl::Status PushGlobal(uint8_t op);
+  absl::Status Memoize(uint8_t op);
+  absl::Status MemoGet(uint8_t op);
+  absl::Status BuildTuple(uint8_t op);
+  absl::Status Append(uint8_t op);
+  absl::Status SetItem(uint8_t op);
+  absl::Status ReduceTop();
+
   absl::Status SetItems(std::vector<Value> items);
   absl::StatusOr<c10::IValue> Reduce(const Value& callable, const c10::IValue& args);
   absl::StatusOr<c10::IValue> PersistentLoad(const c10::IValue& pid);
@@ -199,142 +211,232 @@ absl::StatusOr<c10::IValue> PickleMachine::Run() {
   memo_.clear();
   while (true) {
     SOHO_ASSIGN_OR_RETURN(const uint8_t op, ReadLE<uint8_t>());
-    switch (op) {
-      case 0x80: SOHO_RETURN_IF_ERROR(ReadLE<uint8_t>().status()); break;  // PROTO
-      case 0x95: SOHO_RETURN_IF_ERROR(ReadLE<uint64_t>().status()); break;  // FRAME
-      case '.': {  // STOP
-        SOHO_ASSIGN_OR_RETURN(Value v, Pop());
-        return v.object;
-      }
-      case '(': stack_.push_back(Value{Value::Kind::kMark, {}, {}}); break;
-      case ')': Push(c10::ivalue::Tuple::create({})); break;
-      case ']': Push(c10::impl::GenericList(c10::AnyType::get())); break;
-      case '}': Push(c10::impl::GenericDict(c10::AnyType::get(), c10::AnyType::get())); break;
-      case 'N': Push(c10::IValue()); break;
-      case 0x88: Push(true); break;
-      case 0x89: Push(false); break;
-      case 'J': { SOHO_ASSIGN_OR_RETURN(int32_t v, ReadLE<int32_t>()); Push(int64_t{v}); break; }
-      case 'K': { SOHO_ASSIGN_OR_RETURN(uint8_t v, ReadLE<uint8_t>()); Push(int64_t{v}); break; }
-      case 'M': { SOHO_ASSIGN_OR_RETURN(uint16_t v, ReadLE<uint16_t>()); Push(int64_t{v}); break; }
-      case 0x8a: {  // LONG1: little-endian two's complement of n bytes
-        SOHO_ASSIGN_OR_RETURN(uint8_t n, ReadLE<uint8_t>());
-        SOHO_ASSIGN_OR_RETURN(std::string bytes, ReadBytes(n));
-        if (n > 8) {  // e.g. the legacy format's magic number: not needed as a value
-          Push(c10::IValue());
-          break;
-        }
-        uint64_t v = 0;
-        for (size_t i = 0; i < n; ++i) v |= uint64_t{static_cast<uint8_t>(bytes[i])} << (8 * i);
-        if (n > 0 && n < 8 && (static_cast<uint8_t>(bytes[n - 1]) & 0x80)) v |= ~uint64_t{0} << (8 * n);
-        Push(static_cast<int64_t>(v));
-        break;
-      }
-      case 'G': {  // BINFLOAT: big-endian double
-        SOHO_ASSIGN_OR_RETURN(std::string bytes, ReadBytes(8));
-        uint64_t bits = 0;
-        for (int i = 0; i < 8; ++i) bits = (bits << 8) | static_cast<uint8_t>(bytes[i]);
-        double v;
-        std::memcpy(&v, &bits, 8);
-        Push(v);
-        break;
-      }
-      case 'X': case 'T': case 'B': {  // BINUNICODE, BINSTRING, BINBYTES: 4-byte length
-        SOHO_ASSIGN_OR_RETURN(uint32_t n, ReadLE<uint32_t>());
-        SOHO_ASSIGN_OR_RETURN(std::string s, ReadBytes(n));
-        Push(std::move(s));
-        break;
-      }
-      case 0x8c: case 'U': case 'C': {  // SHORT_BINUNICODE, SHORT_BINSTRING, SHORT_BINBYTES
-        SOHO_ASSIGN_OR_RETURN(uint8_t n, ReadLE<uint8_t>());
-        SOHO_ASSIGN_OR_RETURN(std::string s, ReadBytes(n));
-        Push(std::move(s));
-        break;
-      }
-      case 'c': {  // GLOBAL module\nname\n
-        SOHO_ASSIGN_OR_RETURN(std::string module, ReadLine());
-        SOHO_ASSIGN_OR_RETURN(std::string name, ReadLine());
-        stack_.push_back(Value{Value::Kind::kGlobal, {}, module + "." + name});
-        break;
-      }
-      case 0x93: {  // STACK_GLOBAL
-        SOHO_ASSIGN_OR_RETURN(Value name, Pop());
-        SOHO_ASSIGN_OR_RETURN(Value module, Pop());
-        if (!name.object.isString() || !module.object.isString()) return Corrupt("bad STACK_GLOBAL");
-        stack_.push_back(Value{Value::Kind::kGlobal, {},
-                               module.object.toStringRef() + "." + name.object.toStringRef()});
-        break;
-      }
-      case 'q': case 'r': case 0x94: {  // BINPUT, LONG_BINPUT, MEMOIZE
-        int64_t index = static_cast<int64_t>(memo_.size());
-        if (op == 'q') { SOHO_ASSIGN_OR_RETURN(uint8_t i, ReadLE<uint8_t>()); index = i; }
-        if (op == 'r') { SOHO_ASSIGN_OR_RETURN(uint32_t i, ReadLE<uint32_t>()); index = i; }
-        if (stack_.empty()) return Corrupt("memoize on empty stack");
-        memo_[index] = stack_.back();  // IValue lists/dicts are shared, as Python objects
-        break;
-      }
-      case 'h': case 'j': {  // BINGET, LONG_BINGET
-        int64_t index;
-        if (op == 'h') { SOHO_ASSIGN_OR_RETURN(uint8_t i, ReadLE<uint8_t>()); index = i; }
-        else { SOHO_ASSIGN_OR_RETURN(uint32_t i, ReadLE<uint32_t>()); index = i; }
-        auto it = memo_.find(index);
-        if (it == memo_.end()) return Corrupt("memo entry missing");
-        stack_.push_back(it->second);
-        break;
-      }
-      case 't': { SOHO_ASSIGN_OR_RETURN(auto items, PopToMark()); Push(MakeTuple(std::move(items))); break; }
-      case 0x85: case 0x86: case 0x87: {  // TUPLE1..3
-        const size_t n = op - 0x84;
-        if (stack_.size() < n) return Corrupt("stack underflow");
-        std::vector<Value> items(std::make_move_iterator(stack_.end() - n), std::make_move_iterator(stack_.end()));
-        stack_.resize(stack_.size() - n);
-        Push(MakeTuple(std::move(items)));
-        break;
-      }
-      case 'a': case 'e': {  // APPEND, APPENDS
-        std::vector<Value> items;
-        if (op == 'a') { SOHO_ASSIGN_OR_RETURN(Value v, Pop()); items.push_back(std::move(v)); }
-        else { SOHO_ASSIGN_OR_RETURN(items, PopToMark()); }
-        if (stack_.empty()) return Corrupt("append without a list");
-        if (stack_.back().object.isList()) {
-          c10::impl::GenericList list = stack_.back().object.toList();
-          for (auto& item : items) list.push_back(std::move(item.object));
-        }
-        break;
-      }
-      case 's': {  // SETITEM
-        SOHO_ASSIGN_OR_RETURN(Value value, Pop());
-        SOHO_ASSIGN_OR_RETURN(Value key, Pop());
-        std::vector<Value> items;
-        items.push_back(std::move(key));
-        items.push_back(std::move(value));
-        SOHO_RETURN_IF_ERROR(SetItems(std::move(items)));
-        break;
-      }
-      case 'u': { SOHO_ASSIGN_OR_RETURN(auto items, PopToMark()); SOHO_RETURN_IF_ERROR(SetItems(std::move(items))); break; }
-      case 'R': {  // REDUCE
-        SOHO_ASSIGN_OR_RETURN(Value args, Pop());
-        SOHO_ASSIGN_OR_RETURN(Value callable, Pop());
-        SOHO_ASSIGN_OR_RETURN(c10::IValue result, Reduce(callable, args.object));
-        Push(std::move(result));
-        break;
-      }
-      case 0x81: {  // NEWOBJ cls args: an object we do not model
-        SOHO_RETURN_IF_ERROR(Pop().status());
-        SOHO_RETURN_IF_ERROR(Pop().status());
+    if (op == '.') {  // STOP
+      SOHO_ASSIGN_OR_RETURN(Value v, Pop());
+      return v.object;
+    }
+    SOHO_RETURN_IF_ERROR(Execute(op));
+  }
+}
+
+absl::Status PickleMachine::Execute(uint8_t op) {
+  switch (op) {
+    case 0x80:  // PROTO
+      return ReadLE<uint8_t>().status();
+    case 0x95:  // FRAME
+      return ReadLE<uint64_t>().status();
+    case '(':  // MARK
+      stack_.push_back(Value{Value::Kind::kMark, {}, {}});
+      return absl::OkStatus();
+    case ')':  // EMPTY_TUPLE
+      Push(c10::ivalue::Tuple::create({}));
+      return absl::OkStatus();
+    case ']':  // EMPTY_LIST
+      Push(c10::impl::GenericList(c10::AnyType::get()));
+      return absl::OkStatus();
+    case '}':  // EMPTY_DICT
+      Push(c10::impl::GenericDict(c10::AnyType::get(), c10::AnyType::get()));
+      return absl::OkStatus();
+    case 'N':  // NONE
+      Push(c10::IValue());
+      return absl::OkStatus();
+    case 0x88:  // NEWTRUE
+      Push(true);
+      return absl::OkStatus();
+    case 0x89:  // NEWFALSE
+      Push(false);
+      return absl::OkStatus();
+    case 'J': case 'K': case 'M': case 0x8a: case 'G':
+      return PushNumber(op);
+    case 'X': case 'T': case 'B': case 0x8c: case 'U': case 'C':
+      return PushString(op);
+    case 'c': case 0x93:
+      return PushGlobal(op);
+    case 'q': case 'r': case 0x94:
+      return Memoize(op);
+    case 'h': case 'j':
+      return MemoGet(op);
+    case 't': case 0x85: case 0x86: case 0x87:
+      return BuildTuple(op);
+    case 'a': case 'e':
+      return Append(op);
+    case 's': case 'u':
+      return SetItem(op);
+    case 'R':
+      return ReduceTop();
+    case 0x81: {  // NEWOBJ cls args: an object we do not model
+      SOHO_RETURN_IF_ERROR(Pop().status());
+      SOHO_RETURN_IF_ERROR(Pop().status());
+      Push(c10::IValue());
+      return absl::OkStatus();
+    }
+    case 'b':  // BUILD: the state of such objects
+      return Pop().status();
+    case 'Q': {  // BINPERSID
+      SOHO_ASSIGN_OR_RETURN(Value pid, Pop());
+      SOHO_ASSIGN_OR_RETURN(c10::IValue storage, PersistentLoad(pid.object));
+      Push(std::move(storage));
+      return absl::OkStatus();
+    }
+    default:
+      return Corrupt(absl::StrCat("unsupported pickle opcode 0x", absl::Hex(op)));
+  }
+}
+
+absl::Status PickleMachine::PushNumber(uint8_t op) {
+  switch (op) {
+    case 'J': {  // BININT
+      SOHO_ASSIGN_OR_RETURN(int32_t v, ReadLE<int32_t>());
+      Push(int64_t{v});
+      return absl::OkStatus();
+    }
+    case 'K': {  // BININT1
+      SOHO_ASSIGN_OR_RETURN(uint8_t v, ReadLE<uint8_t>());
+      Push(int64_t{v});
+      return absl::OkStatus();
+    }
+    case 'M': {  // BININT2
+      SOHO_ASSIGN_OR_RETURN(uint16_t v, ReadLE<uint16_t>());
+      Push(int64_t{v});
+      return absl::OkStatus();
+    }
+    case 0x8a: {  // LONG1: little-endian two's complement of n bytes
+      SOHO_ASSIGN_OR_RETURN(uint8_t n, ReadLE<uint8_t>());
+      SOHO_ASSIGN_OR_RETURN(std::string bytes, ReadBytes(n));
+      if (n > 8) {  // e.g. the legacy format's magic number: not needed as a value
         Push(c10::IValue());
-        break;
+        return absl::OkStatus();
       }
-      case 'b': SOHO_RETURN_IF_ERROR(Pop().status()); break;  // BUILD: state of such objects
-      case 'Q': {  // BINPERSID
-        SOHO_ASSIGN_OR_RETURN(Value pid, Pop());
-        SOHO_ASSIGN_OR_RETURN(c10::IValue storage, PersistentLoad(pid.object));
-        Push(std::move(storage));
-        break;
-      }
-      default:
-        return Corrupt(absl::StrCat("unsupported pickle opcode 0x", absl::Hex(op)));
+      uint64_t v = 0;
+      for (size_t i = 0; i < n; ++i) v |= uint64_t{static_cast<uint8_t>(bytes[i])} << (8 * i);
+      if (n > 0 && n < 8 && (static_cast<uint8_t>(bytes[n - 1]) & 0x80)) v |= ~uint64_t{0} << (8 * n);
+      Push(static_cast<int64_t>(v));
+      return absl::OkStatus();
+    }
+    default: {  // 'G', BINFLOAT: big-endian double
+      SOHO_ASSIGN_OR_RETURN(std::string bytes, ReadBytes(8));
+      uint64_t bits = 0;
+      for (int i = 0; i < 8; ++i) bits = (bits << 8) | static_cast<uint8_t>(bytes[i]);
+      double v;
+      std::memcpy(&v, &bits, 8);
+      Push(v);
+      return absl::OkStatus();
     }
   }
+}
+
+absl::Status PickleMachine::PushString(uint8_t op) {
+  // BINUNICODE, BINSTRING, BINBYTES have a 4-byte length; SHORT_BINUNICODE,
+  // SHORT_BINSTRING, SHORT_BINBYTES a 1-byte one.
+  uint32_t n = 0;
+  if (op == 'X' || op == 'T' || op == 'B') {
+    SOHO_ASSIGN_OR_RETURN(n, ReadLE<uint32_t>());
+  } else {
+    SOHO_ASSIGN_OR_RETURN(n, ReadLE<uint8_t>());
+  }
+  SOHO_ASSIGN_OR_RETURN(std::string s, ReadBytes(n));
+  Push(std::move(s));
+  return absl::OkStatus();
+}
+
+absl::Status PickleMachine::PushGlobal(uint8_t op) {
+  if (op == 'c') {  // GLOBAL module\nname\n
+    SOHO_ASSIGN_OR_RETURN(std::string module, ReadLine());
+    SOHO_ASSIGN_OR_RETURN(std::string name, ReadLine());
+    stack_.push_back(Value{Value::Kind::kGlobal, {}, module + "." + name});
+    return absl::OkStatus();
+  }
+  // STACK_GLOBAL
+  SOHO_ASSIGN_OR_RETURN(Value name, Pop());
+  SOHO_ASSIGN_OR_RETURN(Value module, Pop());
+  if (!name.object.isString() || !module.object.isString()) return Corrupt("bad STACK_GLOBAL");
+  stack_.push_back(Value{Value::Kind::kGlobal, {}, module.object.toStringRef() + "." + name.object.toStringRef()});
+  return absl::OkStatus();
+}
+
+absl::Status PickleMachine::Memoize(uint8_t op) {
+  // BINPUT (1-byte index), LONG_BINPUT (4-byte index), MEMOIZE (the next index).
+  int64_t index = static_cast<int64_t>(memo_.size());
+  if (op == 'q') {
+    SOHO_ASSIGN_OR_RETURN(uint8_t i, ReadLE<uint8_t>());
+    index = i;
+  } else if (op == 'r') {
+    SOHO_ASSIGN_OR_RETURN(uint32_t i, ReadLE<uint32_t>());
+    index = i;
+  }
+  if (stack_.empty()) return Corrupt("memoize on empty stack");
+  memo_[index] = stack_.back();  // IValue lists/dicts are shared, as Python objects
+  return absl::OkStatus();
+}
+
+absl::Status PickleMachine::MemoGet(uint8_t op) {
+  // BINGET (1-byte index), LONG_BINGET (4-byte index).
+  int64_t index = 0;
+  if (op == 'h') {
+    SOHO_ASSIGN_OR_RETURN(uint8_t i, ReadLE<uint8_t>());
+    index = i;
+  } else {
+    SOHO_ASSIGN_OR_RETURN(uint32_t i, ReadLE<uint32_t>());
+    index = i;
+  }
+  auto it = memo_.find(index);
+  if (it == memo_.end()) return Corrupt("memo entry missing");
+  stack_.push_back(it->second);
+  return absl::OkStatus();
+}
+
+absl::Status PickleMachine::BuildTuple(uint8_t op) {
+  if (op == 't') {  // TUPLE: everything above the mark
+    SOHO_ASSIGN_OR_RETURN(auto items, PopToMark());
+    Push(MakeTuple(std::move(items)));
+    return absl::OkStatus();
+  }
+  // TUPLE1..3
+  const size_t n = op - 0x84;
+  if (stack_.size() < n) return Corrupt("stack underflow");
+  std::vector<Value> items(std::make_move_iterator(stack_.end() - n), std::make_move_iterator(stack_.end()));
+  stack_.resize(stack_.size() - n);
+  Push(MakeTuple(std::move(items)));
+  return absl::OkStatus();
+}
+
+absl::Status PickleMachine::Append(uint8_t op) {
+  // APPEND (one item), APPENDS (everything above the mark).
+  std::vector<Value> items;
+  if (op == 'a') {
+    SOHO_ASSIGN_OR_RETURN(Value v, Pop());
+    items.push_back(std::move(v));
+  } else {
+    SOHO_ASSIGN_OR_RETURN(items, PopToMark());
+  }
+  if (stack_.empty()) return Corrupt("append without a list");
+  if (stack_.back().object.isList()) {
+    c10::impl::GenericList list = stack_.back().object.toList();
+    for (auto& item : items) list.push_back(std::move(item.object));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PickleMachine::SetItem(uint8_t op) {
+  // SETITEM (one key and value), SETITEMS (pairs above the mark).
+  if (op == 'u') {
+    SOHO_ASSIGN_OR_RETURN(auto items, PopToMark());
+    return SetItems(std::move(items));
+  }
+  SOHO_ASSIGN_OR_RETURN(Value value, Pop());
+  SOHO_ASSIGN_OR_RETURN(Value key, Pop());
+  std::vector<Value> items;
+  items.push_back(std::move(key));
+  items.push_back(std::move(value));
+  return SetItems(std::move(items));
+}
+
+absl::Status PickleMachine::ReduceTop() {
+  SOHO_ASSIGN_OR_RETURN(Value args, Pop());
+  SOHO_ASSIGN_OR_RETURN(Value callable, Pop());
+  SOHO_ASSIGN_OR_RETURN(c10::IValue result, Reduce(callable, args.object));
+  Push(std::move(result));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<c10::IValue> ReadZip(const std::string& path) {

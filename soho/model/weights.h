@@ -12,7 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "soho/model/soho_model.h"
+#include "soho/model/tied_weight.h"
 
 namespace soho::model {
 

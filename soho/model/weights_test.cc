@@ -10,6 +10,7 @@
 
 #include "soho/common/file_util.h"
 #include "soho/model/bert.h"
+#include "soho/common/temp_path.h"
 #include "soho/model/python_reference.h"
 #include "soho/model/resnet.h"
 #include "soho/model/soho_model.h"
@@ -21,7 +22,7 @@ namespace soho::model {
 namespace {
 
 using testing::RunPython;
-using testing::TempPath;
+using soho::testing::TempPath;
 using testing::TensorMap;
 
 // ------------------------------------------------------------------ weights and interop

@@ -9,7 +9,7 @@
 #include "soho/common/fuzz_testing.h"
 #include "soho/proto/config_loader.h"
 
-namespace soho {
+namespace soho::proto {
 namespace {
 
 using ::testing::HasSubstr;
@@ -44,4 +44,4 @@ TEST(ConfigFuzzTest, LoaderGivesAConfigOrAnErrorNamingTheSource) {
 }
 
 }  // namespace
-}  // namespace soho
+}  // namespace soho::proto

@@ -19,7 +19,7 @@
 #include "soho/common/file_util.h"
 #include "soho/common/status_macros.h"
 
-namespace soho {
+namespace soho::proto {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -334,15 +334,17 @@ void ResolveDefaults(SohoConfig* config) {
   MaterializeDefaults(config);
 }
 
-absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& options) {
-  Problems p;
-  const auto& model = config.model();
+namespace {
 
+// ValidateConfig, one message at a time: each adds its problems to `p`.
+
+void ValidateModel(Problems& p, const proto::ModelConfig& model, int max_text_length) {
   const auto& backbone = model.backbone();
   if (!std::set<int>{18, 34, 50, 101}.count(backbone.depth())) {
     p.Add("model.backbone.depth", absl::StrCat("must be one of 18, 34, 50, 101 (got ", backbone.depth(), ")"));
   }
-  p.CheckRange("model.backbone.frozen_stages", backbone.frozen_stages(), -1, 4);
+  // What model::ResNetImpl accepts.
+  p.CheckRange("model.backbone.frozen_stages", backbone.frozen_stages(), 0, 4);
   p.CheckRange("model.backbone.base_channels", backbone.base_channels(), 1, 1024);
   for (int stage : backbone.out_stages()) p.CheckRange("model.backbone.out_stages", stage, 1, 4);
 
@@ -372,10 +374,10 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
   p.CheckRange("model.transformer.attention_dropout", transformer.attention_dropout(), 0.0f, 0.99f);
   p.CheckPositive("model.transformer.vocab_size", transformer.vocab_size());
   p.CheckPositive("model.transformer.type_vocab_size", transformer.type_vocab_size());
-  if (transformer.max_position_embeddings() < config.data().max_text_length()) {
+  if (transformer.max_position_embeddings() < max_text_length) {
     p.Add("model.transformer.max_position_embeddings",
           absl::StrCat("must be >= data.max_text_length (", transformer.max_position_embeddings(),
-                       " < ", config.data().max_text_length(), ")"));
+                       " < ", max_text_length, ")"));
   }
 
   const auto& head = model.head();
@@ -394,12 +396,13 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
   p.CheckPositive("model.head.num_answers", head.num_answers());
   p.CheckPositive("model.head.vqa_hidden_size", head.vqa_hidden_size());
   p.CheckRange("model.head.vqa_dropout", head.vqa_dropout(), 0.0f, 0.99f);
+}
 
-  const auto& data = config.data();
-  ValidateSources(p, "data.train", data.train(), options.check_files);
-  ValidateSources(p, "data.val", data.val(), options.check_files);
-  ValidateSources(p, "data.test", data.test(), options.check_files);
-  if (options.check_files) p.CheckFile("data.vocab_file", data.vocab_file());
+void ValidateData(Problems& p, const proto::DataConfig& data, bool check_files) {
+  ValidateSources(p, "data.train", data.train(), check_files);
+  ValidateSources(p, "data.val", data.val(), check_files);
+  ValidateSources(p, "data.test", data.test(), check_files);
+  if (check_files) p.CheckFile("data.vocab_file", data.vocab_file());
   const auto& image = data.image();
   for (int i = 0; i < image.train_scales_size(); ++i) {
     ValidateScale(p, absl::StrCat("data.image.train_scales[", i, "]"), image.train_scales(i));
@@ -424,8 +427,9 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
   p.CheckRange("data.mlm_prob", data.mlm_prob(), 0.0f, 1.0f);
   p.CheckRange("data.itm_neg_prob", data.itm_neg_prob(), 0.0f, 1.0f);
   p.CheckRange("data.max_skipped_fraction", data.max_skipped_fraction(), 0.0f, 1.0f);
+}
 
-  const auto& opt = config.optimizer();
+void ValidateOptimizer(Problems& p, const proto::OptimizerConfig& opt) {
   p.CheckPositive("optimizer.lr", opt.lr());
   p.CheckRange("optimizer.weight_decay", opt.weight_decay(), 0.0f, 1.0f);
   p.CheckRange("optimizer.beta1", opt.beta1(), 0.0f, 0.99999f);
@@ -449,8 +453,9 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
     p.CheckRange(f + ".weight_decay", g.weight_decay(), 0.0f, 1.0f);
     p.CheckRange(f + ".momentum", g.momentum(), 0.0f, 0.99999f);
   }
+}
 
-  const auto& schedule = config.schedule();
+void ValidateSchedule(Problems& p, const proto::ScheduleConfig& schedule) {
   p.CheckRange("schedule.epochs", schedule.epochs(), 1, 100000);
   int previous = 0;
   for (int e : schedule.step_epochs()) {
@@ -465,8 +470,9 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
   p.CheckRange("schedule.warmup_ratio", schedule.warmup_ratio(), 0.0f, 1.0f);
   p.CheckRange("schedule.min_lr_ratio", schedule.min_lr_ratio(), 0.0f, 1.0f);
   p.CheckRange<int64_t>("schedule.max_iters", schedule.max_iters(), 0, int64_t{1} << 40);
+}
 
-  const auto& runtime = config.runtime();
+void ValidateRuntime(Problems& p, const proto::RuntimeConfig& runtime, bool check_files) {
   if (!ValidDevice(runtime.device())) {
     p.Add("runtime.device", absl::StrCat("must be cpu, cuda or cuda:N (got '", runtime.device(), "')"));
   }
@@ -483,11 +489,21 @@ absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& opt
   p.CheckRange("runtime.max_nonfinite_steps", runtime.max_nonfinite_steps(), 1, 1 << 30);
   p.CheckRange("runtime.dist_timeout_s", runtime.dist_timeout_s(), 1, 7 * 24 * 3600);
   if (runtime.work_dir().empty()) p.Add("runtime.work_dir", "must be set");
-  if (options.check_files) {
+  if (check_files) {
     if (runtime.resume_from() != "auto") p.CheckFile("runtime.resume_from", runtime.resume_from());
     for (const auto& init : runtime.init_from()) p.CheckFile("runtime.init_from", init);
   }
+}
 
+}  // namespace
+
+absl::Status ValidateConfig(const SohoConfig& config, const ValidateOptions& options) {
+  Problems p;
+  ValidateModel(p, config.model(), config.data().max_text_length());
+  ValidateData(p, config.data(), options.check_files);
+  ValidateOptimizer(p, config.optimizer());
+  ValidateSchedule(p, config.schedule());
+  ValidateRuntime(p, config.runtime(), options.check_files);
   if (!p.empty()) return absl::InvalidArgumentError(p.Joined());
   return absl::OkStatus();
 }
@@ -517,4 +533,4 @@ std::string ConfigToText(const SohoConfig& config) {
   return text;
 }
 
-}  // namespace soho
+}  // namespace soho::proto

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "soho/proto/config.pb.h"
 
-namespace soho {
+namespace soho::proto {
 
 // A run config is a few kilobytes; a larger file is a wrong path (a dataset, /dev/zero).
 inline constexpr uint64_t kMaxConfigBytes = uint64_t{1} << 20;
@@ -59,4 +59,4 @@ absl::StatusOr<proto::SohoConfig> LoadConfig(const std::string& path,
 // The config as text format (what --dry_run prints and runs save next to checkpoints).
 std::string ConfigToText(const proto::SohoConfig& config);
 
-}  // namespace soho
+}  // namespace soho::proto

@@ -7,7 +7,7 @@
 #include "gtest/gtest.h"
 #include "soho/common/file_util.h"
 
-namespace soho {
+namespace soho::proto {
 namespace {
 
 using ::testing::HasSubstr;
@@ -144,6 +144,20 @@ TEST(ConfigLoader, OverrideErrors) {
   EXPECT_THAT(std::string(invalid.status().message()), HasSubstr("model.backbone.depth"));
 }
 
+// The validator accepts exactly what model::ResNetImpl's constructor does (0..4), so a bad
+// value fails at load, naming the field, instead of at model construction.
+TEST(ConfigLoader, FrozenStagesRangeIsTheConstructors) {
+  const std::string path = TempFile("frozen.pbtxt", "runtime { seed: 1 }\n");
+  for (const char* ok : {"model.backbone.frozen_stages=0", "model.backbone.frozen_stages=4"}) {
+    EXPECT_TRUE(LoadConfig(path, {ok}, NoFileChecks()).ok()) << ok;
+  }
+  for (const char* bad : {"model.backbone.frozen_stages=-1", "model.backbone.frozen_stages=5"}) {
+    auto config = LoadConfig(path, {bad}, NoFileChecks());
+    ASSERT_FALSE(config.ok()) << bad;
+    EXPECT_THAT(std::string(config.status().message()), HasSubstr("model.backbone.frozen_stages: must be in [0, 4]"));
+  }
+}
+
 TEST(ConfigLoader, OverridesAddressElementsOfRepeatedMessages) {
   proto::SohoConfig config;
   config.mutable_data()->add_train()->set_annotation("a.json");
@@ -192,4 +206,4 @@ TEST(ConfigLoader, PrintedConfigIsFullyResolvedAndReparses) {
 }
 
 }  // namespace
-}  // namespace soho
+}  // namespace soho::proto

@@ -1,5 +1,5 @@
 #pragma once
-// AdamwSGD, the reference's combined optimizer (DESIGN.md §1): parameters whose name matches
+// AdamwSGD, the reference's combined optimizer (docs/design.md §1): parameters whose name matches
 // an SGD group's regex (the backbone, in the released configs) take SGD with momentum, all
 // others AdamW, in one optimizer with one learning rate schedule.
 //

@@ -18,7 +18,7 @@ absl::Status CheckVocabularyFits(const proto::SohoConfig& config, const data::Be
                                                  " tokens"));
 }
 
-model::ImageBatch ImagesOn(const data::ImageBatch& images, c10::Device device) {
+ImageBatch ImagesOn(const ImageBatch& images, c10::Device device) {
   return {images.images.to(device, /*non_blocking=*/true), images.valid_hw.to(device, /*non_blocking=*/true)};
 }
 

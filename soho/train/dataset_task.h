@@ -40,7 +40,7 @@ absl::StatusOr<std::shared_ptr<const data::BertTokenizer>> LoadTokenizer(const p
 absl::Status CheckVocabularyFits(const proto::SohoConfig& config, const data::BertTokenizer& tokenizer);
 
 // The images of a loader batch on `device`.
-model::ImageBatch ImagesOn(const data::ImageBatch& images, c10::Device device);
+ImageBatch ImagesOn(const ImageBatch& images, c10::Device device);
 
 template <typename Dataset>
 class DatasetTask : public TrainTask {

@@ -144,7 +144,7 @@ absl::Status TrainShards(const proto::SohoConfig& config, const std::string& sce
   SOHO_ASSIGN_OR_RETURN(c10::Device device, SetUpRuntime(config.runtime(), env ? env->rank : 0));
   SOHO_ASSIGN_OR_RETURN(DistributedRun run, DistributedRun::Connect(env, config, device));
   ShardTask task(run.rank(), run.world_size());
-  task.conv()->set_batch_norm_fn(run.neck_batch_norm(config));
+  task.conv()->SetBatchNormFn(run.neck_batch_norm(config));
   SOHO_ASSIGN_OR_RETURN(TrainerOptions options, run.TrainerOptionsFor(task.model()));
   SOHO_ASSIGN_OR_RETURN(auto trainer, Trainer::Create(config, &task, options));
   trainer->AddHook(std::make_unique<FaultHook>(run.rank(), scenario));
@@ -155,7 +155,7 @@ absl::Status TrainShards(const proto::SohoConfig& config, const std::string& sce
 
 // The real pre-training task on a tiny synthetic world, wired as tools/train_command.cc does.
 proto::SohoConfig PretrainConfig(const std::string& world, const std::string& work_dir) {
-  auto config = ParseConfigText(absl::StrCat(R"(
+  auto config = proto::ParseConfigText(absl::StrCat(R"(
 model {
   backbone { depth: 18 frozen_stages: 1 }
   neck { kind: PRETRAIN_GATE out_channels: 32 dict_size: 8 mask_prob: 0.5 sync_bn: true }
@@ -175,8 +175,8 @@ runtime { seed: 7 num_threads: 1 log_interval: 1 eval_interval_epochs: 0 dist_ti
 )"),
                                 "distributed test config");
   EXPECT_TRUE(config.ok()) << config.status();
-  ResolveDefaults(&*config);
-  EXPECT_TRUE(ValidateConfig(*config).ok()) << ValidateConfig(*config);
+  proto::ResolveDefaults(&*config);
+  EXPECT_TRUE(proto::ValidateConfig(*config).ok()) << proto::ValidateConfig(*config);
   return *config;
 }
 

@@ -60,7 +60,7 @@ class LoggerHook : public TrainHook {
     const auto& runtime = trainer.config().runtime();
     SOHO_RETURN_IF_ERROR(sink_->Open(runtime.work_dir()));
     SOHO_RETURN_IF_ERROR(WriteFileAtomically((std::filesystem::path(runtime.work_dir()) / "config.pbtxt").string(),
-                                             ConfigToText(trainer.config())));
+                                             proto::ConfigToText(trainer.config())));
     progress_bar_ = ::isatty(STDERR_FILENO) != 0;
     first_iteration_ = trainer.position().iteration;
     run_start_ = Clock::now();

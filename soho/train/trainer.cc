@@ -96,7 +96,7 @@ Checkpoint Trainer::MakeCheckpoint() const {
   checkpoint.rng = CaptureRngState(rank_rng_states_);
   checkpoint.loss_scale = scaler_.scale();
   checkpoint.nonfinite_streak = nonfinite_streak_;
-  checkpoint.config_text = ConfigToText(config_);
+  checkpoint.config_text = proto::ConfigToText(config_);
   return checkpoint;
 }
 

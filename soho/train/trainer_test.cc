@@ -170,10 +170,10 @@ runtime {
   work_dir: ")", work_dir, R"("
 }
 )");
-    auto config = ParseConfigText(text, "test config");
+    auto config = proto::ParseConfigText(text, "test config");
     EXPECT_TRUE(config.ok()) << config.status();
-    ResolveDefaults(&*config);
-    EXPECT_TRUE(ValidateConfig(*config).ok()) << ValidateConfig(*config);
+    proto::ResolveDefaults(&*config);
+    EXPECT_TRUE(proto::ValidateConfig(*config).ok()) << proto::ValidateConfig(*config);
     return *config;
   }
 

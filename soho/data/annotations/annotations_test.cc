@@ -1,9 +1,9 @@
-#include <cstdlib>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "soho/common/file_util.h"
+#include "soho/common/temp_path.h"
 #include "soho/data/annotations/json_file.h"
 #include "soho/data/annotations/pretrain_annotation.h"
 #include "soho/data/annotations/vqa_annotation.h"
@@ -14,10 +14,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
+using soho::testing::TempPath;
 
 std::string WriteTemp(const std::string& name, const std::string& contents) {
   const std::string path = TempPath(name);

@@ -1,5 +1,5 @@
 #pragma once
-// The project's pre-training annotation format (DESIGN.md §2): one JSON list of images,
+// The project's pre-training annotation format (docs/design.md §2): one JSON list of images,
 //   [{"file_name", "image_id", "height", "width", "captions": [str, ...], "labels": [int, ...]}]
 // COCO captions, Visual Genome and the synthetic world are converted to it by `prepare`.
 #include <cstdint>

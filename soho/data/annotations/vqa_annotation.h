@@ -1,5 +1,5 @@
 #pragma once
-// The project's VQA annotation format (DESIGN.md §2):
+// The project's VQA annotation format (docs/design.md §2):
 //   {"data": [{"file_name", "image_id", "height", "width",
 //              "vqa": [{"question", "question_id", "labels": [answer ids], "scores": [soft]}]}],
 //    "ans2label": {answer: id}, "label2ans": [answer, ...]}

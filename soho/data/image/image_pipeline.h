@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "soho/common/image_batch.h"
 #include "soho/data/image/buffer_pool.h"
 #include "soho/data/image/image_store.h"
 #include "soho/data/image/transforms.h"
@@ -23,15 +24,6 @@
 #include "soho/proto/config.pb.h"
 
 namespace soho::data {
-
-// What the model's image input is.
-struct ImageBatch {
-  // float [B, 3, H, W]: normalized RGB, zero outside each image's valid area; H and W are
-  // the largest resized height/width in the batch rounded up to the size divisor.
-  at::Tensor images;
-  // int64 [B, 2]: each image's resized (height, width) before padding.
-  at::Tensor valid_hw;
-};
 
 class ImagePipeline {
  public:

@@ -4,14 +4,8 @@
 #include "soho/common/logging.h"
 
 namespace soho::data {
-namespace {
 
-// This Abseil's StrCat predates std::string_view.
-absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-}  // namespace
-
-void ConversionSummary::Count(std::string_view what, int64_t n) {
+void ConversionSummary::Count(absl::string_view what, int64_t n) {
   for (auto& [name, count] : counts_) {
     if (name == what) {
       count += n;
@@ -21,7 +15,7 @@ void ConversionSummary::Count(std::string_view what, int64_t n) {
   counts_.emplace_back(std::string(what), n);
 }
 
-void ConversionSummary::Skip(std::string_view reason, std::string_view detail) {
+void ConversionSummary::Skip(absl::string_view reason, absl::string_view detail) {
   const int64_t seen = ++skips_[std::string(reason)];
   if (seen <= warnings_per_reason_) {
     LOG(WARNING) << name_ << ": skipping " << detail << ": " << reason
@@ -29,29 +23,29 @@ void ConversionSummary::Skip(std::string_view reason, std::string_view detail) {
   }
 }
 
-bool ConversionSummary::KeepText(std::string_view text, std::string_view what, std::string_view detail) {
+bool ConversionSummary::KeepText(absl::string_view text, absl::string_view what, absl::string_view detail) {
   if (text.empty()) {
-    Skip(absl::StrCat("empty ", Absl(what)), detail);
+    Skip(absl::StrCat("empty ", what), detail);
     return false;
   }
   if (text.size() > kMaxTextBytes) {
-    Skip(absl::StrCat(Absl(what), " longer than ", kMaxTextBytes, " bytes"), absl::StrCat(Absl(detail), " (", text.size(), " bytes)"));
+    Skip(absl::StrCat(what, " longer than ", kMaxTextBytes, " bytes"), absl::StrCat(detail, " (", text.size(), " bytes)"));
     return false;
   }
   return true;
 }
 
-bool ConversionSummary::KeepImageSize(int64_t height, int64_t width, std::string_view detail) {
+bool ConversionSummary::KeepImageSize(int64_t height, int64_t width, absl::string_view detail) {
   if (height >= 1 && height <= kMaxImageSide && width >= 1 && width <= kMaxImageSide) return true;
-  Skip(absl::StrCat("image size outside [1, ", kMaxImageSide, "]"), absl::StrCat(Absl(detail), " (", height, "x", width, ")"));
+  Skip(absl::StrCat("image size outside [1, ", kMaxImageSide, "]"), absl::StrCat(detail, " (", height, "x", width, ")"));
   return false;
 }
 
-absl::Status ConversionSummary::CheckUsable(std::string_view kept, double max_skipped_fraction) const {
+absl::Status ConversionSummary::CheckUsable(absl::string_view kept, double max_skipped_fraction) const {
   const int64_t good = count(kept);
   const int64_t bad = total_skipped();
   if (good == 0) {
-    return absl::InvalidArgumentError(absl::StrCat("no usable ", Absl(kept), " (", ToString(), ")"));
+    return absl::InvalidArgumentError(absl::StrCat("no usable ", kept, " (", ToString(), ")"));
   }
   const double fraction = static_cast<double>(bad) / static_cast<double>(good + bad);
   if (fraction > max_skipped_fraction) {
@@ -62,14 +56,14 @@ absl::Status ConversionSummary::CheckUsable(std::string_view kept, double max_sk
   return absl::OkStatus();
 }
 
-int64_t ConversionSummary::count(std::string_view what) const {
+int64_t ConversionSummary::count(absl::string_view what) const {
   for (const auto& [name, count] : counts_) {
     if (name == what) return count;
   }
   return 0;
 }
 
-int64_t ConversionSummary::skipped(std::string_view reason) const {
+int64_t ConversionSummary::skipped(absl::string_view reason) const {
   const auto it = skips_.find(std::string(reason));
   return it == skips_.end() ? 0 : it->second;
 }

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
@@ -25,24 +25,24 @@ class ConversionSummary {
       : name_(std::move(name)), warnings_per_reason_(warnings_per_reason) {}
 
   // Adds `n` to the counter `what` ("images", "captions"); counters print in first-use order.
-  void Count(std::string_view what, int64_t n = 1);
+  void Count(absl::string_view what, int64_t n = 1);
   // Records one skipped item: `reason` groups it in the summary, `detail` names the item
   // (file, entry index, id) in the warning.
-  void Skip(std::string_view reason, std::string_view detail);
+  void Skip(absl::string_view reason, absl::string_view detail);
 
   // False after Skip()ping it: `text`, a `what` ("caption", "question"), is empty or longer
   // than kMaxTextBytes. `detail` names the item.
-  bool KeepText(std::string_view text, std::string_view what, std::string_view detail);
+  bool KeepText(absl::string_view text, absl::string_view what, absl::string_view detail);
   // False after Skip()ping it: a recorded image size that is not in [1, kMaxImageSide].
-  bool KeepImageSize(int64_t height, int64_t width, std::string_view detail);
+  bool KeepImageSize(int64_t height, int64_t width, absl::string_view detail);
 
   // An error unless the conversion produced something: `kept` (a counter, e.g. "captions")
   // is > 0 and at most `max_skipped_fraction` of kept + skipped items were skipped. Checked
   // before writing, so a wrong conversion leaves no output file.
-  absl::Status CheckUsable(std::string_view kept, double max_skipped_fraction) const;
+  absl::Status CheckUsable(absl::string_view kept, double max_skipped_fraction) const;
 
-  int64_t count(std::string_view what) const;
-  int64_t skipped(std::string_view reason) const;
+  int64_t count(absl::string_view what) const;
+  int64_t skipped(absl::string_view reason) const;
   int64_t total_skipped() const;
   std::string ToString() const;
 

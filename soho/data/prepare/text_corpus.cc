@@ -35,7 +35,7 @@ absl::StatusOr<std::vector<std::string>> ReadCorpusTexts(const std::string& path
     for (absl::string_view line : absl::StrSplit(contents, '\n')) {
       ++line_number;
       // A vocabulary learned from a binary file would look fine and tokenize nothing right.
-      if (!unicode::IsUtf8Text(std::string_view(line.data(), line.size()))) {
+      if (!unicode::IsUtf8Text(line)) {
         return absl::InvalidArgumentError(
             absl::StrCat(path, ":", line_number, ": not UTF-8 text (a binary file given as a .txt corpus?)"));
       }

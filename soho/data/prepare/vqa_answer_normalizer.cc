@@ -67,19 +67,19 @@ constexpr int kMaxPeriodsStripped = 32;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-bool HasCommaBetweenDigits(std::string_view text) {
+bool HasCommaBetweenDigits(absl::string_view text) {
   for (size_t i = 1; i + 1 < text.size(); ++i) {
     if (text[i] == ',' && IsDigit(text[i - 1]) && IsDigit(text[i + 1])) return true;
   }
   return false;
 }
 
-void ReplaceAll(std::string* text, char from, std::string_view to) {
+void ReplaceAll(std::string* text, char from, absl::string_view to) {
   std::string out;
   out.reserve(text->size());
   for (const char c : *text) {
     if (c == from) {
-      out.append(to);
+      out.append(to.data(), to.size());
     } else {
       out.push_back(c);
     }
@@ -112,13 +112,13 @@ std::u32string StripPythonSpace(const std::u32string& text) {
 
 }  // namespace
 
-std::string VqaProcessPunctuation(std::string_view text) {
+std::string VqaProcessPunctuation(absl::string_view text) {
   const bool comma_between_digits = HasCommaBetweenDigits(text);
   std::string out(text);
   for (const char p : kPunct) {
     const std::string before = std::string(1, p) + " ", after = " " + std::string(1, p);
-    const bool remove = text.find(before) != std::string_view::npos ||
-                        text.find(after) != std::string_view::npos || comma_between_digits;
+    const bool remove = text.find(before) != absl::string_view::npos ||
+                        text.find(after) != absl::string_view::npos || comma_between_digits;
     ReplaceAll(&out, p, remove ? "" : " ");
   }
   std::string stripped;
@@ -135,7 +135,7 @@ std::string VqaProcessPunctuation(std::string_view text) {
   return stripped;
 }
 
-std::string VqaProcessDigitArticle(std::string_view text) {
+std::string VqaProcessDigitArticle(absl::string_view text) {
   std::u32string lowered = unicode::DecodeUtf8(text);
   for (char32_t& c : lowered) c = unicode::ToLower(c);
   std::string out;
@@ -150,14 +150,14 @@ std::string VqaProcessDigitArticle(std::string_view text) {
   return out;
 }
 
-std::string VqaCleanWhitespace(std::string_view text) {
+std::string VqaCleanWhitespace(absl::string_view text) {
   std::string out(text);
   ReplaceAll(&out, '\n', " ");
   ReplaceAll(&out, '\t', " ");
   return unicode::EncodeUtf8(StripPythonSpace(unicode::DecodeUtf8(out)));
 }
 
-std::string NormalizeVqaAnswer(std::string_view answer) {
+std::string NormalizeVqaAnswer(absl::string_view answer) {
   return VqaProcessDigitArticle(VqaProcessPunctuation(VqaCleanWhitespace(answer)));
 }
 

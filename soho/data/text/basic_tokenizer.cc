@@ -8,7 +8,7 @@ namespace soho::data {
 
 namespace uc = unicode;
 
-std::vector<std::string> BasicTokenizer::Tokenize(std::string_view text) const {
+std::vector<std::string> BasicTokenizer::Tokenize(absl::string_view text) const {
   // Clean: drop NUL, U+FFFD and control characters; every whitespace becomes a space;
   // surround CJK ideographs with spaces so each is its own word.
   std::u32string cleaned;

@@ -9,7 +9,7 @@
 // step to its Python BasicTokenizer only). Checked against a transcription on thousands of
 // random strings (accents, CJK, Greek, symbols, control and space characters).
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
@@ -22,7 +22,7 @@ class BasicTokenizer {
       : lower_case_(lower_case), never_split_(std::move(never_split)) {}
 
   // UTF-8 in, UTF-8 words and punctuation marks out.
-  std::vector<std::string> Tokenize(std::string_view text) const;
+  std::vector<std::string> Tokenize(absl::string_view text) const;
 
  private:
   bool lower_case_;

@@ -23,9 +23,9 @@ std::unique_ptr<BertTokenizer> BertTokenizer::FromVocab(Vocab vocab, bool lower_
   return std::unique_ptr<BertTokenizer>(new BertTokenizer(std::move(vocab), lower_case));
 }
 
-std::vector<int> BertTokenizer::TokenizeToIds(std::string_view text) const {
+std::vector<int> BertTokenizer::TokenizeToIds(absl::string_view text) const {
   std::vector<int> ids;
-  const auto tokenize_words = [&](std::string_view chunk) {
+  const auto tokenize_words = [&](absl::string_view chunk) {
     for (const std::string& word : basic_.Tokenize(chunk)) wordpiece_.TokenizeWord(word, &ids);
   };
   // Hugging Face cuts special tokens out of the raw text before anything else, wherever
@@ -33,8 +33,8 @@ std::vector<int> BertTokenizer::TokenizeToIds(std::string_view text) const {
   // match is the only one.
   size_t start = 0;
   while (start < text.size()) {
-    size_t at = std::string_view::npos;
-    std::string_view special;
+    size_t at = absl::string_view::npos;
+    absl::string_view special;
     for (const char* token : kSpecialTokens) {
       const size_t found = text.find(token, start);
       if (found < at) {
@@ -42,7 +42,7 @@ std::vector<int> BertTokenizer::TokenizeToIds(std::string_view text) const {
         special = token;
       }
     }
-    if (at == std::string_view::npos) break;
+    if (at == absl::string_view::npos) break;
     tokenize_words(text.substr(start, at - start));
     ids.push_back(vocab_.IdOf(special));
     start = at + special.size();
@@ -51,13 +51,13 @@ std::vector<int> BertTokenizer::TokenizeToIds(std::string_view text) const {
   return ids;
 }
 
-std::vector<std::string> BertTokenizer::Tokenize(std::string_view text) const {
+std::vector<std::string> BertTokenizer::Tokenize(absl::string_view text) const {
   std::vector<std::string> tokens;
   for (const int id : TokenizeToIds(text)) tokens.push_back(vocab_.TokenOf(id));
   return tokens;
 }
 
-Encoding BertTokenizer::Encode(std::string_view text, int max_length) const {
+Encoding BertTokenizer::Encode(absl::string_view text, int max_length) const {
   CHECK_GE(max_length, 2) << "max_length must leave room for [CLS] and [SEP]";
   const std::vector<int> pieces = TokenizeToIds(text);
   const int kept = std::min<int>(static_cast<int>(pieces.size()), max_length - 2);

@@ -2,11 +2,11 @@
 // The BERT WordPiece tokenizer, compatible with Hugging Face's BertTokenizer on a standard
 // vocab.txt: special tokens written in the text ("[MASK]") are cut out first and kept
 // whole, the rest goes through BasicTokenizer, then WordPiece per word, then [CLS] ... [SEP]
-// framing with truncation and [PAD] padding. Plain std::vector<int> (no torch), so it
-// compiles fast. Checked against a Python transcription (bert_tokenizer_reference_test).
+// framing with truncation and [PAD] padding. Returns plain std::vector<int>, not tensors:
+// the batching code decides the tensor layout. Checked against a Python transcription (bert_tokenizer_reference_test).
 #include <memory>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,13 +34,13 @@ class BertTokenizer {
   BertTokenizer& operator=(const BertTokenizer&) = delete;
 
   // WordPiece ids of `text`, without [CLS]/[SEP] framing.
-  std::vector<int> TokenizeToIds(std::string_view text) const;
+  std::vector<int> TokenizeToIds(absl::string_view text) const;
   // The same as strings ("play", "##ing"), for debugging and tests.
-  std::vector<std::string> Tokenize(std::string_view text) const;
+  std::vector<std::string> Tokenize(absl::string_view text) const;
 
   // [CLS] + the first max_length-2 pieces + [SEP], then [PAD] up to max_length.
   // max_length must be >= 2 (CHECKed).
-  Encoding Encode(std::string_view text, int max_length) const;
+  Encoding Encode(absl::string_view text, int max_length) const;
 
   const Vocab& vocab() const { return vocab_; }
   int vocab_size() const { return vocab_.size(); }

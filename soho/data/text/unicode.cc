@@ -23,14 +23,14 @@ std::u32string Normalize(std::u32string_view text, utf8proc_option_t options) {
       utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(utf8.data()),
                    static_cast<utf8proc_ssize_t>(utf8.size()), &out, options);
   if (n < 0) return std::u32string(text);  // cannot happen for valid code points
-  std::u32string result = DecodeUtf8(std::string_view(reinterpret_cast<const char*>(out), n));
+  std::u32string result = DecodeUtf8(absl::string_view(reinterpret_cast<const char*>(out), n));
   std::free(out);
   return result;
 }
 
 }  // namespace
 
-bool IsUtf8Text(std::string_view text) {
+bool IsUtf8Text(absl::string_view text) {
   const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
   const auto size = static_cast<utf8proc_ssize_t>(text.size());
   for (utf8proc_ssize_t pos = 0; pos < size;) {
@@ -42,7 +42,7 @@ bool IsUtf8Text(std::string_view text) {
   return true;
 }
 
-std::u32string DecodeUtf8(std::string_view text) {
+std::u32string DecodeUtf8(absl::string_view text) {
   std::u32string result;
   result.reserve(text.size());
   const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());

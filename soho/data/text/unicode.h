@@ -2,16 +2,18 @@
 // The few Unicode operations the BERT tokenizer needs, on code points, backed by utf8proc
 // (categories, case mapping, NFC/NFD) rather than hand-written tables.
 #include <string>
-#include <string_view>
+#include <string_view>  // std::u32string_view
+
+#include "absl/strings/string_view.h"
 
 namespace soho::data::unicode {
 
 // Decodes UTF-8; each invalid byte sequence becomes U+FFFD (which the tokenizer drops, as
 // Hugging Face's does after Python decodes bytes with errors="replace").
-std::u32string DecodeUtf8(std::string_view text);
+std::u32string DecodeUtf8(absl::string_view text);
 // True when `text` is well-formed UTF-8 without NUL bytes: text a person wrote, rather
 // than a binary file given where text was expected.
-bool IsUtf8Text(std::string_view text);
+bool IsUtf8Text(absl::string_view text);
 std::string EncodeUtf8(std::u32string_view code_points);
 std::string EncodeUtf8(char32_t code_point);
 

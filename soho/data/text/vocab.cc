@@ -39,9 +39,8 @@ absl::StatusOr<Vocab> Vocab::FromTokens(std::vector<std::string> tokens,
   return vocab;
 }
 
-int Vocab::IdOf(std::string_view token) const {
-  // Debian's Abseil has its own string_view type (not std::string_view).
-  const auto it = ids_.find(absl::string_view(token.data(), token.size()));
+int Vocab::IdOf(absl::string_view token) const {
+  const auto it = ids_.find(token);
   return it == ids_.end() ? -1 : it->second;
 }
 

@@ -2,7 +2,7 @@
 // A BERT vocabulary (`vocab.txt`: one token per line, the id is the 0-based line number) with
 // the ids of the special tokens the model and the datasets need.
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -31,8 +31,8 @@ class Vocab {
   // Number of ids (lines): the model's word-embedding table needs at least this many rows.
   int size() const { return static_cast<int>(tokens_.size()); }
   // -1 when absent.
-  int IdOf(std::string_view token) const;
-  bool Contains(std::string_view token) const { return IdOf(token) >= 0; }
+  int IdOf(absl::string_view token) const;
+  bool Contains(absl::string_view token) const { return IdOf(token) >= 0; }
   const std::string& TokenOf(int id) const { return tokens_.at(id); }
   const std::vector<std::string>& tokens() const { return tokens_; }
 

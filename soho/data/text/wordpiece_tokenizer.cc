@@ -4,7 +4,7 @@
 
 namespace soho::data {
 
-void WordpieceTokenizer::TokenizeWord(std::string_view word, std::vector<int>* ids) const {
+void WordpieceTokenizer::TokenizeWord(absl::string_view word, std::vector<int>* ids) const {
   const std::u32string chars = unicode::DecodeUtf8(word);
   if (static_cast<int>(chars.size()) > max_chars_per_word_) {
     ids->push_back(vocab_->unk_id());
@@ -29,7 +29,7 @@ void WordpieceTokenizer::TokenizeWord(std::string_view word, std::vector<int>* i
     size_t end = chars.size();
     for (; end > start; --end) {
       candidate.assign(start > 0 ? kContinuationPrefix : "");
-      candidate.append(std::string_view(utf8).substr(offsets[start], offsets[end] - offsets[start]));
+      candidate.append(utf8, offsets[start], offsets[end] - offsets[start]);
       found = vocab_->IdOf(candidate);
       if (found >= 0) break;
     }

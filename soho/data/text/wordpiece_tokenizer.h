@@ -3,7 +3,7 @@
 // pieces, continuation pieces prefixed with "##"; [UNK] when a word is longer than
 // `max_chars_per_word` code points or some part of it matches no piece.
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "soho/data/text/vocab.h"
@@ -19,7 +19,7 @@ class WordpieceTokenizer {
       : vocab_(vocab), max_chars_per_word_(max_chars_per_word) {}
 
   // Appends the piece ids of `word` (one BasicTokenizer token) to `ids`.
-  void TokenizeWord(std::string_view word, std::vector<int>* ids) const;
+  void TokenizeWord(absl::string_view word, std::vector<int>* ids) const;
 
  private:
   const Vocab* vocab_;

@@ -32,7 +32,7 @@ std::vector<Counted> SortedByCount(const absl::flat_hash_map<std::string, int64_
 WordpieceTrainer::WordpieceTrainer(WordpieceTrainerOptions options)
     : options_(options), basic_(options.lower_case) {}
 
-void WordpieceTrainer::Add(std::string_view text) {
+void WordpieceTrainer::Add(absl::string_view text) {
   ++num_texts_;
   for (std::string& word : basic_.Tokenize(text)) ++word_counts_[std::move(word)];
 }

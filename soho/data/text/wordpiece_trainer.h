@@ -8,7 +8,7 @@
 // tokens, so learning and tokenizing agree on what a word is.
 #include <cstdint>
 #include <string>
-#include <string_view>
+#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -29,7 +29,7 @@ class WordpieceTrainer {
   explicit WordpieceTrainer(WordpieceTrainerOptions options);
 
   // Counts the words of one text.
-  void Add(std::string_view text);
+  void Add(absl::string_view text);
 
   // The vocabulary, one token per id. Error when max_size cannot hold the special tokens and
   // the character pieces the corpus needs.

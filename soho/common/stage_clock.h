@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace soho::bench {
+namespace soho {
 
 class StageClock {
  public:
@@ -39,4 +39,4 @@ inline void MarkStage(StageClock* clock, const std::string& stage) {
   if (clock != nullptr) clock->Mark(stage);
 }
 
-}  // namespace soho::bench
+}  // namespace soho

@@ -1,4 +1,4 @@
-#include "tools/cli.h"
+#include "soho/cli/cli.h"
 
 #include <unistd.h>
 
@@ -83,12 +83,12 @@ absl::StatusOr<proto::SohoConfig> LoadConfigFromFlags(const std::vector<std::str
   if (FLAGS_config.empty()) {
     return absl::InvalidArgumentError("--config is required (e.g. --config=configs/tiny/pretrain.pbtxt)");
   }
-  std::vector<std::string> overrides = SplitOverrides(FLAGS_set);
+  std::vector<std::string> overrides = proto::SplitOverrides(FLAGS_set);
   overrides.insert(overrides.end(), tool_overrides.begin(), tool_overrides.end());
-  auto config = LoadConfig(FLAGS_config, overrides, ValidateOptions{.check_files = check_files && !FLAGS_dry_run});
+  auto config = proto::LoadConfig(FLAGS_config, overrides, proto::ValidateOptions{.check_files = check_files && !FLAGS_dry_run});
   if (!config.ok() || !FLAGS_dry_run || !check_files) return config;
   // A dry run still tells the user which files a real run would miss.
-  if (absl::Status files = ValidateConfig(*config); !files.ok()) {
+  if (absl::Status files = proto::ValidateConfig(*config); !files.ok()) {
     std::cerr << ToolName() << ": warning: a real run would fail:\n" << files.message() << "\n";
   }
   return config;
@@ -99,7 +99,7 @@ bool DryRun() { return FLAGS_dry_run; }
 int PrintDryRun(const proto::SohoConfig& config) {
   std::cout << "# Resolved config (" << FLAGS_config << (FLAGS_set.empty() ? "" : " with --set=" + FLAGS_set)
             << ")\n"
-            << ConfigToText(config);
+            << proto::ConfigToText(config);
   return 0;
 }
 

@@ -1,8 +1,8 @@
-#include "benchmarks/stage_clock.h"
+#include "soho/common/stage_clock.h"
 
 #include <torch/cuda.h>
 
-namespace soho::bench {
+namespace soho {
 
 void StageClock::Synchronize() const {
   if (device_.is_cuda()) torch::cuda::synchronize(device_.has_index() ? device_.index() : -1);
@@ -34,4 +34,4 @@ double StageClock::total_seconds() const {
   return total;
 }
 
-}  // namespace soho::bench
+}  // namespace soho
