@@ -489,9 +489,17 @@ void ValidateRuntime(Problems& p, const proto::RuntimeConfig& runtime, bool chec
   p.CheckRange("runtime.max_nonfinite_steps", runtime.max_nonfinite_steps(), 1, 1 << 30);
   p.CheckRange("runtime.dist_timeout_s", runtime.dist_timeout_s(), 1, 7 * 24 * 3600);
   if (runtime.work_dir().empty()) p.Add("runtime.work_dir", "must be set");
-  if (check_files) {
-    if (runtime.resume_from() != "auto") p.CheckFile("runtime.resume_from", runtime.resume_from());
-    for (const auto& init : runtime.init_from()) p.CheckFile("runtime.init_from", init);
+  for (int i = 0; i < runtime.init_from_size(); ++i) {
+    const std::string field = absl::StrCat("runtime.init_from[", i, "]");
+    if (runtime.init_from(i).empty()) {
+      // What `--set runtime.init_from=` produces: a run meant to start fresh says so instead.
+      p.Add(field, "is empty; to start from fresh weights, give no init_from (--set runtime.init_from=[])");
+    } else if (check_files) {
+      p.CheckFile(field, runtime.init_from(i));
+    }
+  }
+  if (check_files && runtime.resume_from() != "auto") {
+    p.CheckFile("runtime.resume_from", runtime.resume_from());
   }
 }
 

@@ -97,6 +97,26 @@ TEST(ConfigLoader, MissingFilesAreReportedWhenChecked) {
               HasSubstr("data.vocab_file: file not found: /no/such/vocab.txt"));
 }
 
+// `--set runtime.init_from=` leaves one empty path; it names the element and the way to
+// start fresh instead of failing later with "cannot open ''".
+TEST(ConfigLoader, EmptyInitFromElementNamesTheFieldAndTheFix) {
+  const std::string path = TempFile("init.pbtxt", "runtime { init_from: \"/no/weights.pt\" }\n");
+  for (const ValidateOptions& options : {ValidateOptions{}, NoFileChecks()}) {
+    auto config = LoadConfig(path, {"runtime.init_from="}, options);
+    ASSERT_FALSE(config.ok());
+    EXPECT_THAT(std::string(config.status().message()),
+                HasSubstr("runtime.init_from[0]: is empty; to start from fresh weights, give no init_from "
+                          "(--set runtime.init_from=[])"));
+  }
+  auto fresh = LoadConfig(path, {"runtime.init_from=[]"});
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_EQ(fresh->runtime().init_from_size(), 0);
+  auto missing = LoadConfig(path);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("runtime.init_from[0]: file not found: /no/weights.pt"));
+}
+
 TEST(ConfigLoader, OfficialVqaFilesGoTogetherAndAreChecked) {
   const std::string half = TempFile(
       "official_half.pbtxt", "data { val { annotation: \"v.json\" official_questions: \"q.json\" } }\n");
