@@ -34,6 +34,15 @@ TEST(RngTest, SeededStreamsRepeatAndDiffer) {
   for (int i = 0; i < 60000; ++i) counts[r.UniformRange(-1, 4)]++;
   ASSERT_EQ(counts.size(), 6u);
   for (auto [v, n] : counts) EXPECT_NEAR(n, 10000, 400) << v;  // ~4 sigma
+  const std::vector<int> items = {10, 20, 30};
+  std::map<int, int> picked;
+  for (int i = 0; i < 3000; ++i) picked[r.Pick(items)]++;
+  for (int item : items) EXPECT_NEAR(picked[item], 1000, 130) << item;
+  for (int i = 0; i < 1000; ++i) {
+    const double x = r.Uniform(-2.0, 3.0);
+    EXPECT_GE(x, -2.0);
+    EXPECT_LT(x, 3.0);
+  }
 }
 
 // --------------------------------------------------------------------------- sampler

@@ -64,7 +64,16 @@ class Rng {
   // Uniform in [0, 1) with 53 random bits.
   double Uniform() { return static_cast<double>(Next() >> 11) * 0x1.0p-53; }
 
+  // Uniform in [lo, hi).
+  double Uniform(double lo, double hi) { return lo + (hi - lo) * Uniform(); }
+
   bool Bernoulli(double p) { return Uniform() < p; }
+
+  // One element of a non-empty vector, uniformly.
+  template <typename T>
+  const T& Pick(const std::vector<T>& items) {
+    return items[UniformInt(items.size())];
+  }
 
   // Fisher-Yates.
   template <typename T>

@@ -49,7 +49,7 @@ std::string Capitalized(std::string text) {
 // Rewrites of a correct answer that the VQA normalization maps back to it, as real
 // annotators write "Yes", "two" or "the left".
 std::string Respell(const QuestionAnswer& qa, const std::string& answer, Rng* rng) {
-  switch (rng->Uniform(3)) {
+  switch (static_cast<int>(rng->UniformInt(3))) {
     case 0:
       return Capitalized(answer);
     case 1:
@@ -189,7 +189,7 @@ bool HowMany(const Scene& s, Rng* rng, const std::vector<Kind>& kinds,
   std::map<int, std::vector<Kind>> by_count;
   for (Kind k : kinds) by_count[count(k)].push_back(k);
   auto it = by_count.begin();
-  std::advance(it, rng->Uniform(static_cast<int>(by_count.size())));
+  std::advance(it, rng->UniformInt(by_count.size()));
   *answer = it->first;
   *chosen = rng->Pick(it->second);
   return true;
@@ -298,27 +298,6 @@ const std::vector<NamedTemplate>& Templates() {
 
 }  // namespace
 
-uint64_t Rng::Next() {
-  uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-int Rng::Uniform(int n) { return static_cast<int>(Next() % static_cast<uint64_t>(n)); }
-int Rng::Uniform(int lo, int hi) { return lo + Uniform(hi - lo + 1); }
-double Rng::UniformReal(double lo, double hi) {
-  return lo + (hi - lo) * static_cast<double>(Next() >> 11) * (1.0 / 9007199254740992.0);
-}
-bool Rng::Bernoulli(double p) { return UniformReal(0, 1) < p; }
-
-uint64_t DeriveSeed(uint64_t seed, uint64_t stream, uint64_t index) {
-  Rng rng(seed ^ (stream * 0xD1B54A32D192ED03ULL));
-  const uint64_t base = rng.Next();
-  Rng item(base + index * 0x9E3779B97F4A7C15ULL);
-  return item.Next();
-}
-
 const char* ShapeName(Shape shape) {
   static const char* const kNames[] = {"circle", "square", "triangle", "diamond", "star"};
   return kNames[static_cast<int>(shape)];
@@ -341,29 +320,30 @@ void ColorBgr(Color color, uint8_t bgr[3]) {
 
 Scene GenerateScene(Rng* rng, int max_objects) {
   Scene scene;
-  const int long_side = rng->Uniform(256, 320);
-  const int kind = rng->Uniform(3);  // landscape, portrait, square-ish
-  const double ratio = kind == 2 ? rng->UniformReal(0.9, 1.0) : rng->UniformReal(0.625, 0.85);
+  const int long_side = static_cast<int>(rng->UniformRange(256, 320));
+  const int kind = static_cast<int>(rng->UniformInt(3));  // landscape, portrait, square-ish
+  const double ratio = kind == 2 ? rng->Uniform(0.9, 1.0) : rng->Uniform(0.625, 0.85);
   const int short_side = std::max(160, static_cast<int>(std::lround(long_side * ratio)));
   scene.width = kind == 1 ? short_side : long_side;
   scene.height = kind == 1 ? long_side : short_side;
   static const int kLevels[] = {128, 190, 70};  // gray, light gray, dark gray
-  scene.background_level = kLevels[rng->Uniform(3)] + rng->Uniform(-8, 8);
+  scene.background_level =
+      kLevels[rng->UniformInt(3)] + static_cast<int>(rng->UniformRange(-8, 8));
   scene.noisy_background = rng->Bernoulli(0.5);
   scene.noise_seed = rng->Next();
 
-  const int wanted = rng->Uniform(1, std::clamp(max_objects, 1, kMaxObjects));
+  const int wanted = static_cast<int>(rng->UniformRange(1, std::clamp(max_objects, 1, kMaxObjects)));
   const double unit = std::min(scene.width, scene.height);
   for (int i = 0; i < wanted; ++i) {
     Object o;
-    o.shape = static_cast<Shape>(rng->Uniform(kNumShapes));
-    o.color = static_cast<Color>(rng->Uniform(kNumColors));
+    o.shape = static_cast<Shape>(rng->UniformInt(kNumShapes));
+    o.color = static_cast<Color>(rng->UniformInt(kNumColors));
     o.size = rng->Bernoulli(0.5) ? Size::kLarge : Size::kSmall;
-    o.radius = unit * (o.size == Size::kLarge ? rng->UniformReal(0.15, 0.18) : rng->UniformReal(0.075, 0.095));
+    o.radius = unit * (o.size == Size::kLarge ? rng->Uniform(0.15, 0.18) : rng->Uniform(0.075, 0.095));
     // Rejection sampling for a place that keeps a gap to every object placed so far.
     for (int attempt = 0; attempt < 200; ++attempt) {
-      o.cx = rng->UniformReal(o.radius + 2, scene.width - o.radius - 2);
-      o.cy = rng->UniformReal(o.radius + 2, scene.height - o.radius - 2);
+      o.cx = rng->Uniform(o.radius + 2, scene.width - o.radius - 2);
+      o.cy = rng->Uniform(o.radius + 2, scene.height - o.radius - 2);
       const bool free = std::all_of(scene.objects.begin(), scene.objects.end(), [&](const Object& p) {
         return std::hypot(o.cx - p.cx, o.cy - p.cy) > o.radius + p.radius + 0.03 * unit;
       });

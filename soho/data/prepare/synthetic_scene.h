@@ -2,35 +2,14 @@
 // The synthetic world's scenes and their text: 1..4 non-overlapping objects (shape x colour x
 // size) on a plain or noisy background, with captions and VQA questions that are true of the
 // scene. Pure computation (no OpenCV): deterministic for a seed on every platform, because
-// all randomness comes from SplitMix64 below, not from <random>'s distributions.
+// all randomness comes from the data pipeline's Rng (soho/data/rng.h), not from <random>.
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "soho/data/rng.h"
+
 namespace soho::data::synthetic {
-
-// SplitMix64: tiny, fast, and fully specified (std:: distributions differ between libraries).
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t Next();
-  int Uniform(int n);                    // [0, n)
-  int Uniform(int lo, int hi);           // [lo, hi]
-  double UniformReal(double lo, double hi);
-  bool Bernoulli(double p);
-  template <typename T>
-  const T& Pick(const std::vector<T>& items) { return items[Uniform(static_cast<int>(items.size()))]; }
-  template <typename T>
-  void Shuffle(std::vector<T>* items) {
-    for (int i = static_cast<int>(items->size()) - 1; i > 0; --i) std::swap((*items)[i], (*items)[Uniform(i + 1)]);
-  }
-
- private:
-  uint64_t state_;
-};
-
-// A seed for item `index` of stream `stream` under the run seed (independent streams).
-uint64_t DeriveSeed(uint64_t seed, uint64_t stream, uint64_t index);
 
 enum class Shape { kCircle, kSquare, kTriangle, kDiamond, kStar };
 enum class Color { kRed, kGreen, kBlue, kYellow, kPurple, kOrange };

@@ -18,6 +18,7 @@
 #include "soho/data/prepare/synthetic_render.h"
 #include "soho/data/prepare/synthetic_scene.h"
 #include "soho/data/prepare/vqa_v2.h"
+#include "soho/data/rng.h"
 #include "soho/data/text/wordpiece_trainer.h"
 
 namespace soho::data {
@@ -25,7 +26,6 @@ namespace {
 
 using nlohmann::json;
 using synthetic::QuestionAnswer;
-using synthetic::Rng;
 using synthetic::Scene;
 
 constexpr char kImagePrefix[] = "synth_";
@@ -54,11 +54,11 @@ Split MakeSplit(const std::string& name, int split_index, int count, int64_t fir
     item.image_id = first_id + i;
     item.file_name = VqaImageFileName(kImagePrefix, name, item.image_id);
     const uint64_t base = static_cast<uint64_t>(split_index) * 8;
-    Rng scene_rng(synthetic::DeriveSeed(options.seed, base + kSceneStream, i));
+    Rng scene_rng(CombineSeeds({options.seed, base + kSceneStream, static_cast<uint64_t>(i)}));
     item.scene = synthetic::GenerateScene(&scene_rng, options.max_objects);
-    Rng caption_rng(synthetic::DeriveSeed(options.seed, base + kCaptionStream, i));
+    Rng caption_rng(CombineSeeds({options.seed, base + kCaptionStream, static_cast<uint64_t>(i)}));
     item.captions = synthetic::Captions(item.scene, options.captions_per_image, &caption_rng);
-    Rng question_rng(synthetic::DeriveSeed(options.seed, base + kQuestionStream, i));
+    Rng question_rng(CombineSeeds({options.seed, base + kQuestionStream, static_cast<uint64_t>(i)}));
     item.questions = synthetic::Questions(item.scene, options.questions_per_image, &question_rng);
   }
   return split;
@@ -154,9 +154,7 @@ void ToVqaV2(const Split& split, json* questions, json* annotations) {
   }
 }
 
-}  // namespace
-
-absl::StatusOr<SyntheticWorldReport> GenerateSyntheticWorld(const SyntheticWorldOptions& options) {
+absl::Status ValidateOptions(const SyntheticWorldOptions& options) {
   if (options.out_dir.empty()) return absl::InvalidArgumentError("synthetic: --out is required");
   if (options.num_images < 1 || options.num_images > kMaxSyntheticImages) {
     return absl::InvalidArgumentError(absl::StrCat("synthetic: --num_images must be in [1, ", kMaxSyntheticImages,
@@ -178,31 +176,31 @@ absl::StatusOr<SyntheticWorldReport> GenerateSyntheticWorld(const SyntheticWorld
     return absl::InvalidArgumentError(absl::StrCat("synthetic: --max_objects must be in [1, ",
                                                    synthetic::kMaxObjects, "], got ", options.max_objects));
   }
+  return absl::OkStatus();
+}
+
+// train, val and test, with consecutive image ids from 1 (64-bit: question ids are id * 100 + k).
+std::vector<Split> MakeSplits(const SyntheticWorldOptions& options, SyntheticWorldReport* report) {
   const int num_eval = options.num_eval_images >= 0 ? options.num_eval_images
                                                      : std::max(1, options.num_images / 10);
-  SyntheticWorldReport report;
-  std::vector<Split> splits;
-  // Ids in 64 bits: question ids are image id * 100 + k.
   const int64_t first_val_id = int64_t{1} + options.num_images;
+  std::vector<Split> splits;
   splits.push_back(MakeSplit("train", 0, options.num_images, 1, options));
   splits.push_back(MakeSplit("val", 1, num_eval, first_val_id, options));
   splits.push_back(MakeSplit("test", 2, num_eval, first_val_id + num_eval, options));
-  report.num_train_images = options.num_images;
-  report.num_val_images = report.num_test_images = num_eval;
+  report->num_train_images = options.num_images;
+  report->num_val_images = report->num_test_images = num_eval;
+  return splits;
+}
 
-  std::vector<const Item*> all;
+// Every split's questions in the public VQA v2 layout under raw/, then converted by the same
+// code as real VQA v2 (answer vocabulary from train), as vqa_<split>.json.
+absl::Status WriteVqa(const std::vector<Split>& splits, const SyntheticWorldOptions& options,
+                      SyntheticWorldReport* report) {
   ImageSizes sizes;
   for (const Split& split : splits) {
-    for (const Item& item : split.items) {
-      all.push_back(&item);
-      sizes[item.image_id] = {item.scene.height, item.scene.width};
-    }
+    for (const Item& item : split.items) sizes[item.image_id] = {item.scene.height, item.scene.width};
   }
-  SOHO_RETURN_IF_ERROR(RenderImages(all, options));
-  SOHO_RETURN_IF_ERROR(WritePretrain(splits[0], options, &report));
-  SOHO_RETURN_IF_ERROR(WritePretrain(splits[1], options, &report));
-
-  // VQA: public layout on disk, then the same converter as real VQA v2.
   std::vector<json> questions(splits.size()), annotations(splits.size());
   std::vector<std::string> question_paths, annotation_paths;
   for (size_t s = 0; s < splits.size(); ++s) {
@@ -218,7 +216,7 @@ absl::StatusOr<SyntheticWorldReport> GenerateSyntheticWorld(const SyntheticWorld
   AnswerVocabBuilder answer_builder(options.min_answer_count);
   SOHO_RETURN_IF_ERROR(answer_builder.Add(annotations[0], annotation_paths[0], &vocab_summary));
   const AnswerVocab answers = answer_builder.Build();
-  report.num_answers = answers.size();
+  report->num_answers = answers.size();
   VqaV2Options vqa_options;
   vqa_options.image_prefix = kImagePrefix;
   vqa_options.image_sizes = &sizes;
@@ -230,10 +228,16 @@ absl::StatusOr<SyntheticWorldReport> GenerateSyntheticWorld(const SyntheticWorld
     SOHO_ASSIGN_OR_RETURN(const std::vector<VqaImage> images, ConvertVqaV2(input, answers, vqa_options, &summary));
     SOHO_RETURN_IF_ERROR(WriteVqaAnnotations(
         absl::StrCat(options.out_dir, "/vqa_", splits[s].name, ".json"), images, answers));
-    report.num_questions += summary.count("questions");
-    report.summaries.push_back(summary.ToString());
+    report->num_questions += summary.count("questions");
+    report->summaries.push_back(summary.ToString());
   }
+  return absl::OkStatus();
+}
 
+// vocab.txt: WordPiece over every caption and question a model may read (test captions are
+// not read by any run, so they stay out).
+absl::Status WriteVocab(const std::vector<Split>& splits, const SyntheticWorldOptions& options,
+                        SyntheticWorldReport* report) {
   WordpieceTrainer vocab_trainer({/*max_size=*/options.vocab_size, /*min_word_count=*/1,
                                   /*lower_case=*/true});
   for (const Split& split : splits) {
@@ -247,7 +251,25 @@ absl::StatusOr<SyntheticWorldReport> GenerateSyntheticWorld(const SyntheticWorld
   absl::StatusOr<std::vector<std::string>> vocab = vocab_trainer.Build();
   if (!vocab.ok()) return absl::InvalidArgumentError(absl::StrCat("synthetic: ", vocab.status().message()));
   SOHO_RETURN_IF_ERROR(WriteVocabFile(absl::StrCat(options.out_dir, "/vocab.txt"), *vocab));
-  report.vocab_entries = static_cast<int>(vocab->size());
+  report->vocab_entries = static_cast<int>(vocab->size());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<SyntheticWorldReport> GenerateSyntheticWorld(const SyntheticWorldOptions& options) {
+  SOHO_RETURN_IF_ERROR(ValidateOptions(options));
+  SyntheticWorldReport report;
+  const std::vector<Split> splits = MakeSplits(options, &report);
+  std::vector<const Item*> all;
+  for (const Split& split : splits) {
+    for (const Item& item : split.items) all.push_back(&item);
+  }
+  SOHO_RETURN_IF_ERROR(RenderImages(all, options));
+  SOHO_RETURN_IF_ERROR(WritePretrain(splits[0], options, &report));
+  SOHO_RETURN_IF_ERROR(WritePretrain(splits[1], options, &report));
+  SOHO_RETURN_IF_ERROR(WriteVqa(splits, options, &report));
+  SOHO_RETURN_IF_ERROR(WriteVocab(splits, options, &report));
   report.summaries.push_back(absl::StrCat("synthetic: ", report.num_train_images, " train, ",
                                           report.num_val_images, " val, ", report.num_test_images,
                                           " test images; ", report.num_captions, " captions; ",
