@@ -8,11 +8,13 @@
 namespace soho::bench {
 namespace {
 
+// Both pipelines answer as `eval` does: eval mode, every BatchNorm folded into its conv.
 class SohoPipeline : public Pipeline {
  public:
-  SohoPipeline(model::SohoVqaModel model, const at::Device& device) : model_(std::move(model)) {
-    model_->to(device);
-    model_->eval();
+  SohoPipeline(model::SohoVqaModel model, const at::Device& device) {
+    model->to(device);
+    model->eval();
+    model_ = model->FoldedForInference();
   }
 
   PipelineOutput Run(const PipelineInputs& inputs, StageClock* clock) override {
@@ -26,7 +28,7 @@ class SohoPipeline : public Pipeline {
   }
 
  private:
-  model::SohoVqaModel model_;
+  model::SohoVqaModel model_{nullptr};
 };
 
 class RegionPipeline : public Pipeline {
@@ -34,6 +36,7 @@ class RegionPipeline : public Pipeline {
   RegionPipeline(const region::RegionVqaOptions& options, const at::Device& device) : model_(options) {
     model_->to(device);
     model_->eval();
+    model_->detector->backbone->FoldBatchNorms();  // stem..layer3 and the res5 head alike
   }
 
   PipelineOutput Run(const PipelineInputs& inputs, StageClock* clock) override {
