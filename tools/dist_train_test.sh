@@ -9,7 +9,7 @@ source tools/cli_test_lib.sh
 world="$tmp/world"
 expect_ok "prepare" tools/prepare synthetic --out="$world" --num_images=8 --num_eval_images=2 --threads=1 >/dev/null
 
-set="runtime.num_threads=1,runtime.log_interval=1,runtime.dist_timeout_s=30,data.num_workers=1,data.batch_size=2"
+set="runtime.num_threads=1,runtime.log_interval=1,runtime.dist_timeout_s=30,data.num_workers=1,data.batch_size=2,data.sentence_group=3"
 set+=",data.image={ train_scales { long_edge: 64 short_edge: 64 } test_scale { long_edge: 64 short_edge: 64 } }"
 set+=",data.train={ annotation: \"$world/pretrain_train.json\" image_root: \"$world/images\" }"
 set+=",data.val=[],data.vocab_file=$world/vocab.txt,schedule.max_iters=3,schedule.epochs=1"

@@ -43,16 +43,12 @@ mkdir -p "$work_dir"
 echo "$seed" > "$work_dir/seed"
 
 # Each step's wall seconds, summed over reruns (an interrupted step that is resumed adds its
-# second part; a finished one that is only checked adds a second or two).
+# second part; a finished one that is only checked adds a second or two). The two tracks
+# below write it at the same time, so each update holds a lock.
 seconds_file="$work_dir/seconds.json"
 [[ -f "$seconds_file" ]] || echo '{}' > "$seconds_file"
-timed() {  # timed NAME COMMAND...: runs COMMAND, records its seconds under NAME
-  local name="$1" start=$SECONDS
-  shift
-  echo
-  echo "==> quickstart: $name"
-  "$@"
-  python3 - "$seconds_file" "$name" $((SECONDS - start)) <<'EOF'
+add_seconds() {  # add_seconds NAME SECONDS
+  flock "$seconds_file.lock" python3 - "$seconds_file" "$1" "$2" <<'EOF'
 import json, sys
 path, name, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 with open(path) as f: times = json.load(f)
@@ -60,41 +56,71 @@ times[name] = times.get(name, 0) + seconds
 with open(path, "w") as f: json.dump(times, f)
 EOF
 }
+timed() {  # timed NAME COMMAND...: runs COMMAND, records its seconds under NAME
+  local name="$1" start=$SECONDS
+  shift
+  echo
+  echo "==> quickstart: $name"
+  "$@"
+  add_seconds "$name" $((SECONDS - start))
+}
 
 if [[ ! -f data/synthetic/vocab.txt ]]; then
   timed prepare "$bin/prepare" synthetic --out=data/synthetic
 fi
 
-common="runtime.seed=$seed"
-# --resume=auto continues an interrupted run from its latest checkpoint, and does nothing for
-# a finished one.
-timed pretrain "$bin/pretrain" --config=configs/tiny/pretrain.pbtxt --resume=auto \
-  --work_dir="$work_dir/pretrain" --set="$common"
+# Every run uses one thread: the two tracks below run side by side, one per core, and a
+# run's numbers depend on its thread count, not on what runs beside it.
+common="runtime.seed=$seed,runtime.num_threads=1"
+question_only="data.image.blank=true"  # what the question-only baseline changes, in training and evaluation
 pretrained="$work_dir/pretrain/latest.pt"
 
 finetune() {  # finetune VARIANT OVERRIDES [FLAGS...]
   local variant=$1 overrides=$2
   shift 2
+  # --resume=auto continues an interrupted run from its latest checkpoint, and does nothing
+  # for a finished one.
   timed "finetune_$variant" "$bin/finetune_vqa" --config=configs/tiny/vqa.pbtxt --resume=auto \
-    --work_dir="$work_dir/vqa_$variant" --set="$common,$overrides" "$@"
+    --work_dir="$work_dir/vqa_$variant" --set="$common,runtime.init_from=[]$overrides" "$@"
 }
-# What the question-only baseline changes, in training and evaluation alike.
-question_only="data.image.blank=true"
-finetune pretrained "runtime.init_from=[]" --init="$pretrained"
-finetune scratch "runtime.init_from=[]"
-finetune question_only "runtime.init_from=[],$question_only"
+evaluate_vqa() {  # evaluate_vqa VARIANT [OVERRIDES]
+  "$bin/eval" --config=configs/tiny/vqa.pbtxt --checkpoint="$work_dir/vqa_$1/latest.pt" \
+    --set="$common,runtime.work_dir=$work_dir/vqa_$1${2:-}"
+}
 
-evaluate_all() {
-  for variant in pretrained scratch question_only; do
-    local extra=""
-    [[ "$variant" == question_only ]] && extra=",$question_only"
-    "$bin/eval" --config=configs/tiny/vqa.pbtxt --checkpoint="$work_dir/vqa_$variant/latest.pt" \
-      --set="runtime.work_dir=$work_dir/vqa_$variant$extra"
-  done
-  "$bin/eval" --config=configs/tiny/pretrain.pbtxt --checkpoint="$pretrained" \
-    --set="runtime.work_dir=$work_dir/pretrain,$common"
+# Track 1: pre-train, fine-tune from it, evaluate both.
+pretrained_track() {
+  timed pretrain "$bin/pretrain" --config=configs/tiny/pretrain.pbtxt --resume=auto \
+    --work_dir="$work_dir/pretrain" --set="$common"
+  finetune pretrained "" --init="$pretrained"
+  timed eval evaluate_vqa pretrained
+  timed eval "$bin/eval" --config=configs/tiny/pretrain.pbtxt --checkpoint="$pretrained" \
+    --set="$common,runtime.work_dir=$work_dir/pretrain"
 }
-timed eval evaluate_all
+# Track 2: the baselines, which need no pre-training.
+baseline_track() {
+  finetune scratch ""
+  finetune question_only ",$question_only"
+  timed eval evaluate_vqa scratch
+  timed eval evaluate_vqa question_only ",$question_only"
+}
+
+baseline_log="$work_dir/baselines.log"
+echo
+echo "==> quickstart: scratch and question-only fine-tuning run beside pre-training (log: $baseline_log)"
+track_start=$SECONDS
+baseline_track > "$baseline_log" 2>&1 &
+baseline_pid=$!
+# A failed or interrupted quick start stops the other track too.
+trap 'kill "$baseline_pid" 2>/dev/null || true' EXIT
+pretrained_track
+if ! wait "$baseline_pid"; then
+  echo "quickstart: the scratch / question-only track failed; the end of $baseline_log:" >&2
+  tail -n 20 "$baseline_log" >&2
+  exit 1
+fi
+trap - EXIT
+add_seconds training_wall $((SECONDS - track_start))
 
 echo
 python3 tools/quickstart_report.py build "$work_dir"
