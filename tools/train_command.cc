@@ -32,7 +32,7 @@ absl::StatusOr<std::unique_ptr<train::TrainTask>> MakeTask(const proto::SohoConf
   // SyncBatchNorm for the neck when distributed and model.neck.sync_bn; else the local one.
   const model::BatchNormFn neck_batch_norm = run.neck_batch_norm(config);
   if (kind == TrainKind::kPretrain) {
-    SOHO_ASSIGN_OR_RETURN(auto task, train::PretrainTask::Create(config, run.placement(device), run.collective()));
+    SOHO_ASSIGN_OR_RETURN(auto task, train::PretrainTask::Create(config, run.placement(device)));
     task->net()->neck->SetBatchNormFn(neck_batch_norm);
     return std::unique_ptr<train::TrainTask>(std::move(task));
   }

@@ -1,5 +1,7 @@
 #include "soho/train/dataset_task.h"
 
+#include <ATen/ATen.h>
+
 #include "absl/strings/str_cat.h"
 
 namespace soho::train {
@@ -20,6 +22,17 @@ absl::Status CheckVocabularyFits(const proto::SohoConfig& config, const data::Be
 
 ImageBatch ImagesOn(const ImageBatch& images, c10::Device device) {
   return {images.images.to(device, /*non_blocking=*/true), images.valid_hw.to(device, /*non_blocking=*/true)};
+}
+
+void SumOverRanks(const TaskPlacement& placement, std::vector<double>& values) {
+  if (placement.collective == nullptr || placement.world_size <= 1 || values.empty()) return;
+  // Float64 holds every count a split can have exactly; on the task's device, where the
+  // collective's backend (NCCL on GPUs) expects its tensors.
+  std::vector<at::Tensor> sums = {
+      at::tensor(values, at::TensorOptions().dtype(at::kDouble)).to(placement.device)};
+  placement.collective->AllReduceSum(sums);
+  const at::Tensor host = sums[0].cpu();
+  for (size_t i = 0; i < values.size(); ++i) values[i] = host[static_cast<int64_t>(i)].item<double>();
 }
 
 }  // namespace soho::train

@@ -13,6 +13,7 @@
 #include <c10/core/Device.h>
 
 #include "absl/status/statusor.h"
+#include "soho/common/collective.h"
 #include "soho/common/status_macros.h"
 #include "soho/data/data_loader.h"
 #include "soho/data/dataset_common.h"
@@ -25,12 +26,18 @@
 
 namespace soho::train {
 
-// Where a task runs: the device and this process's place among the ranks.
+// Where a task runs: the device and this process's place among the ranks, with the
+// Collective that sums over them (the Visual Dictionary's statistics, validation totals);
+// null means one process.
 struct TaskPlacement {
   c10::Device device{c10::kCPU};
   int rank = 0;
   int world_size = 1;
+  std::shared_ptr<Collective> collective;
 };
+
+// Sums `values` over the ranks of `placement` in place (nothing to do for one process).
+void SumOverRanks(const TaskPlacement& placement, std::vector<double>& values);
 
 // config.data's tokenizer (data.vocab_file, data.lower_case).
 absl::StatusOr<std::shared_ptr<const data::BertTokenizer>> LoadTokenizer(const proto::DataConfig& data);

@@ -8,7 +8,7 @@
 //   SOHO_ASSIGN_OR_RETURN(auto env, ReadDistributedEnv());
 //   SOHO_ASSIGN_OR_RETURN(placement.device, SetUpRuntime(config.runtime(), env ? env->rank : 0));
 //   SOHO_ASSIGN_OR_RETURN(DistributedRun run, DistributedRun::Connect(env, config, placement.device));
-//   ... build the task with run.placement(device), run.collective(), run.neck_batch_norm(config) ...
+//   ... build the task with run.placement(device) (its Collective included), run.neck_batch_norm(config) ...
 //   SOHO_ASSIGN_OR_RETURN(TrainerOptions options, run.TrainerOptionsFor(task->model()));
 #include <memory>
 #include <optional>
@@ -36,7 +36,7 @@ class DistributedRun {
   bool distributed() const { return context_ != nullptr; }
   int rank() const { return context_ ? context_->rank() : 0; }
   int world_size() const { return context_ ? context_->world_size() : 1; }
-  TaskPlacement placement(c10::Device device) const { return {device, rank(), world_size()}; }
+  TaskPlacement placement(c10::Device device) const { return {device, rank(), world_size(), collective_}; }
   const std::shared_ptr<Collective>& collective() const { return collective_; }
   // SyncBatchNorm when distributed and model.neck.sync_bn; null (the local BatchNorm) otherwise.
   model::BatchNormFn neck_batch_norm(const proto::SohoConfig& config) const;

@@ -184,7 +184,7 @@ absl::Status TrainPretrain(const proto::SohoConfig& config, std::vector<at::Tens
   SOHO_ASSIGN_OR_RETURN(auto env, ReadDistributedEnv());
   SOHO_ASSIGN_OR_RETURN(c10::Device device, SetUpRuntime(config.runtime(), env ? env->rank : 0));
   SOHO_ASSIGN_OR_RETURN(DistributedRun run, DistributedRun::Connect(env, config, device));
-  SOHO_ASSIGN_OR_RETURN(auto task, PretrainTask::Create(config, run.placement(device), run.collective()));
+  SOHO_ASSIGN_OR_RETURN(auto task, PretrainTask::Create(config, run.placement(device)));
   task->net()->neck->SetBatchNormFn(run.neck_batch_norm(config));
   SOHO_ASSIGN_OR_RETURN(TrainerOptions options, run.TrainerOptionsFor(task->model()));
   SOHO_ASSIGN_OR_RETURN(auto trainer, Trainer::Create(config, task.get(), options));

@@ -8,8 +8,7 @@
 namespace soho::train {
 
 absl::StatusOr<std::unique_ptr<PretrainTask>> PretrainTask::Create(const proto::SohoConfig& config,
-                                                                   TaskPlacement placement,
-                                                                   std::shared_ptr<Collective> collective) {
+                                                                   TaskPlacement placement) {
   if (config.model().head().kind() != proto::HeadConfig::PRETRAIN ||
       config.model().neck().kind() == proto::NeckConfig::VQA) {
     return absl::InvalidArgumentError(
@@ -19,7 +18,7 @@ absl::StatusOr<std::unique_ptr<PretrainTask>> PretrainTask::Create(const proto::
   SOHO_ASSIGN_OR_RETURN(auto tokenizer, LoadTokenizer(config.data()));
   SOHO_RETURN_IF_ERROR(CheckVocabularyFits(config, *tokenizer));
   SOHO_ASSIGN_OR_RETURN(auto datasets, TaskDatasets<data::PretrainDataset>::Create(config.data(), tokenizer));
-  model::SohoPretrainModel net(config.model(), std::move(collective));
+  model::SohoPretrainModel net(config.model(), placement.collective);
   net->to(placement.device);
   return std::unique_ptr<PretrainTask>(new PretrainTask(config, placement, std::move(datasets), std::move(net)));
 }
@@ -43,8 +42,16 @@ absl::StatusOr<Scalars> PretrainTask::Evaluate() {
   options.rank = placement_.rank;
   options.world_size = placement_.world_size;
   SOHO_ASSIGN_OR_RETURN(eval::PretrainTaskMetrics metrics, eval::EvaluatePretrainTasks(model_, *val(), options));
-  return Scalars{{"acc_l", metrics.mlm_accuracy()}, {"acc_v", metrics.mvm_accuracy()},
-                 {"acc_match", metrics.itm_accuracy()}};
+  // Each rank counted its share of the split; the accuracies are over all of it.
+  std::vector<double> counts = {static_cast<double>(metrics.mlm_correct), static_cast<double>(metrics.mlm_total),
+                                static_cast<double>(metrics.mvm_correct), static_cast<double>(metrics.mvm_total),
+                                static_cast<double>(metrics.itm_correct), static_cast<double>(metrics.itm_total)};
+  SumOverRanks(placement_, counts);
+  eval::PretrainTaskMetrics all;
+  all.mlm_correct = static_cast<int64_t>(counts[0]), all.mlm_total = static_cast<int64_t>(counts[1]);
+  all.mvm_correct = static_cast<int64_t>(counts[2]), all.mvm_total = static_cast<int64_t>(counts[3]);
+  all.itm_correct = static_cast<int64_t>(counts[4]), all.itm_total = static_cast<int64_t>(counts[5]);
+  return Scalars{{"acc_l", all.mlm_accuracy()}, {"acc_v", all.mvm_accuracy()}, {"acc_match", all.itm_accuracy()}};
 }
 
 }  // namespace soho::train

@@ -15,10 +15,10 @@ namespace soho::train {
 
 class PretrainTask : public DatasetTask<data::PretrainDataset> {
  public:
-  // Refuses a config whose head is not PRETRAIN. The model is built on placement.device.
+  // Refuses a config whose head is not PRETRAIN. The model is built on placement.device; its
+  // Visual Dictionary sums its statistics over placement.collective.
   static absl::StatusOr<std::unique_ptr<PretrainTask>> Create(const proto::SohoConfig& config,
-                                                              TaskPlacement placement,
-                                                              std::shared_ptr<Collective> collective = nullptr);
+                                                              TaskPlacement placement);
 
   torch::nn::Module& model() override { return *model_; }
   std::vector<model::TiedWeight> tied_weights() const override { return model::SohoPretrainModelImpl::tied_weights(); }

@@ -16,6 +16,7 @@
 #include <torch/nn/modules/linear.h>
 
 #include "gtest/gtest.h"
+#include "soho/common/collective.h"
 #include "soho/data/prepare/synthetic_world.h"
 #include "soho/model/weights.h"
 #include "soho/proto/config_loader.h"
@@ -334,6 +335,55 @@ TEST_F(SyntheticWorldTrainerTest, MismatchedCheckpointIsRefusedByName) {
   ASSERT_FALSE(run.status.ok());
   EXPECT_NE(std::string(run.status.message()).find("does not match this model"), std::string::npos) << run.status;
   EXPECT_NE(std::string(run.status.message()).find("neck.vq.embed"), std::string::npos) << run.status;
+}
+
+
+// Stands in for rank 1 of 2 in a validation sum: adds a known share to what rank 0 brings,
+// and keeps what rank 0 brought.
+class SecondRankCollective final : public Collective {
+ public:
+  explicit SecondRankCollective(std::vector<double> other) : other_(std::move(other)) {}
+  int world_size() const override { return 2; }
+  int rank() const override { return 0; }
+  void AllReduceSum(std::vector<at::Tensor>& tensors) override {
+    ASSERT_EQ(tensors.size(), 1u);
+    const at::Tensor t = tensors[0].cpu();
+    mine_.assign(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
+    ASSERT_EQ(mine_.size(), other_.size());
+    tensors[0].add_(at::tensor(other_, at::kDouble));
+  }
+  const std::vector<double>& mine() const { return mine_; }
+
+ private:
+  std::vector<double> other_, mine_;
+};
+
+TEST_F(SyntheticWorldTrainerTest, ValidationReportsEveryRanksShare) {
+  auto device = SetUpRuntime(Config("pretrain", TempDir("val_sum")).runtime());
+  ASSERT_TRUE(device.ok());
+  // Rank 1's MLM 3 of 4 tokens, MVM 0 of 0 cells, ITM 5 of 8 captions.
+  auto pre_sum = std::make_shared<SecondRankCollective>(std::vector<double>{3, 4, 0, 0, 5, 8});
+  auto pretrain = PretrainTask::Create(Config("pretrain", TempDir("val_sum_pre")), {*device, 0, 2, pre_sum});
+  ASSERT_TRUE(pretrain.ok()) << pretrain.status();
+  auto scalars = (*pretrain)->Evaluate();
+  ASSERT_TRUE(scalars.ok()) << scalars.status();
+  const std::vector<double>& m = pre_sum->mine();
+  ASSERT_EQ(m.size(), 6u);
+  EXPECT_GT(m[1], 0);
+  EXPECT_GT(m[5], 0);
+  EXPECT_DOUBLE_EQ(scalars->at("acc_l"), 100.0 * (m[0] + 3) / (m[1] + 4));
+  EXPECT_DOUBLE_EQ(scalars->at("acc_match"), 100.0 * (m[4] + 5) / (m[5] + 8));
+
+  // Rank 1 answered 2 questions with soft scores summing to 1.5 (x100).
+  auto vqa_sum = std::make_shared<SecondRankCollective>(std::vector<double>{150, 2});
+  auto vqa = VqaTask::Create(Config("vqa", TempDir("val_sum_vqa")), {*device, 0, 2, vqa_sum});
+  ASSERT_TRUE(vqa.ok()) << vqa.status();
+  scalars = (*vqa)->Evaluate();
+  ASSERT_TRUE(scalars.ok()) << scalars.status();
+  ASSERT_EQ(vqa_sum->mine().size(), 2u);
+  EXPECT_GT(vqa_sum->mine()[1], 0);
+  EXPECT_NEAR(scalars->at("vqa_score"), (vqa_sum->mine()[0] + 150) / (vqa_sum->mine()[1] + 2), 1e-9);
+  EXPECT_EQ(scalars->count("vqa_accuracy"), 0u) << "the official metric needs every question on one rank";
 }
 
 }  // namespace

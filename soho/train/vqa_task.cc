@@ -50,8 +50,13 @@ absl::StatusOr<Scalars> VqaTask::Evaluate() {
   options.rank = placement_.rank;
   options.world_size = placement_.world_size;
   SOHO_ASSIGN_OR_RETURN(eval::VqaSplitPredictions out, eval::PredictVqaSplit(model_, *val(), options));
-  Scalars metrics{{"vqa_score", out.soft_score}};
-  // The official metric needs every annotated question answered (one rank, no bad image).
+  // Each rank scored its share of the questions; the soft score is over all of them.
+  const double answered = static_cast<double>(out.predictions.size());
+  std::vector<double> totals = {out.soft_score * answered, answered};
+  SumOverRanks(placement_, totals);
+  Scalars metrics{{"vqa_score", totals[1] > 0 ? totals[0] / totals[1] : 0.0}};
+  // The official metric needs every annotated question answered (one rank, no bad image):
+  // distributed runs log the soft score only; `eval` gives the official one afterwards.
   if (val_ground_truth_ && placement_.world_size == 1 && out.skipped_questions == 0) {
     SOHO_ASSIGN_OR_RETURN(eval::VqaAccuracy accuracy,
                           eval::ScoreVqa(*val_ground_truth_, eval::ToVqaResults(out.predictions),
