@@ -1,5 +1,7 @@
 #include "soho/train/dataset_task.h"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
@@ -32,7 +34,7 @@ void SumOverRanks(const TaskPlacement& placement, std::vector<double>& values) {
       at::tensor(values, at::TensorOptions().dtype(at::kDouble)).to(placement.device)};
   placement.collective->AllReduceSum(sums);
   const at::Tensor host = sums[0].cpu();
-  for (size_t i = 0; i < values.size(); ++i) values[i] = host[static_cast<int64_t>(i)].item<double>();
+  std::copy_n(host.data_ptr<double>(), values.size(), values.begin());
 }
 
 }  // namespace soho::train

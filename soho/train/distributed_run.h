@@ -37,7 +37,6 @@ class DistributedRun {
   int rank() const { return context_ ? context_->rank() : 0; }
   int world_size() const { return context_ ? context_->world_size() : 1; }
   TaskPlacement placement(c10::Device device) const { return {device, rank(), world_size(), collective_}; }
-  const std::shared_ptr<Collective>& collective() const { return collective_; }
   // SyncBatchNorm when distributed and model.neck.sync_bn; null (the local BatchNorm) otherwise.
   model::BatchNormFn neck_batch_norm(const proto::SohoConfig& config) const;
 

@@ -43,15 +43,16 @@ absl::StatusOr<Scalars> PretrainTask::Evaluate() {
   options.world_size = placement_.world_size;
   SOHO_ASSIGN_OR_RETURN(eval::PretrainTaskMetrics metrics, eval::EvaluatePretrainTasks(model_, *val(), options));
   // Each rank counted its share of the split; the accuracies are over all of it.
-  std::vector<double> counts = {static_cast<double>(metrics.mlm_correct), static_cast<double>(metrics.mlm_total),
-                                static_cast<double>(metrics.mvm_correct), static_cast<double>(metrics.mvm_total),
-                                static_cast<double>(metrics.itm_correct), static_cast<double>(metrics.itm_total)};
+  using Metrics = eval::PretrainTaskMetrics;
+  static constexpr int64_t Metrics::*kCounts[] = {&Metrics::mlm_correct, &Metrics::mlm_total,
+                                                  &Metrics::mvm_correct, &Metrics::mvm_total,
+                                                  &Metrics::itm_correct, &Metrics::itm_total};
+  std::vector<double> counts;
+  for (const auto count : kCounts) counts.push_back(static_cast<double>(metrics.*count));
   SumOverRanks(placement_, counts);
-  eval::PretrainTaskMetrics all;
-  all.mlm_correct = static_cast<int64_t>(counts[0]), all.mlm_total = static_cast<int64_t>(counts[1]);
-  all.mvm_correct = static_cast<int64_t>(counts[2]), all.mvm_total = static_cast<int64_t>(counts[3]);
-  all.itm_correct = static_cast<int64_t>(counts[4]), all.itm_total = static_cast<int64_t>(counts[5]);
-  return Scalars{{"acc_l", all.mlm_accuracy()}, {"acc_v", all.mvm_accuracy()}, {"acc_match", all.itm_accuracy()}};
+  for (size_t i = 0; i < counts.size(); ++i) metrics.*kCounts[i] = static_cast<int64_t>(counts[i]);
+  return Scalars{{"acc_l", metrics.mlm_accuracy()}, {"acc_v", metrics.mvm_accuracy()},
+                 {"acc_match", metrics.itm_accuracy()}};
 }
 
 }  // namespace soho::train

@@ -337,7 +337,6 @@ TEST_F(SyntheticWorldTrainerTest, MismatchedCheckpointIsRefusedByName) {
   EXPECT_NE(std::string(run.status.message()).find("neck.vq.embed"), std::string::npos) << run.status;
 }
 
-
 // Stands in for rank 1 of 2 in a validation sum: adds a known share to what rank 0 brings,
 // and keeps what rank 0 brought.
 class SecondRankCollective final : public Collective {
