@@ -1,5 +1,6 @@
 // soho eval: the official VQA metric, VQA predictions and submissions, pre-training task
 // metrics and zero-shot retrieval, single answers, and a picture of the Visual Dictionary.
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <iostream>
@@ -318,11 +319,14 @@ absl::Status RunPretrain(const Run& run) {
     return absl::StrFormat("  %-22s %9s %10d\n", task, counted > 0 ? absl::StrFormat("%.2f", accuracy) : "-", counted);
   };
   auto value = [](double accuracy, int64_t counted) { return counted > 0 ? json(accuracy) : json(nullptr); };
+  // The balanced ITM accuracy needs matched and swapped captions both: counted as the fewer.
+  const int64_t itm_smaller_kind = std::min(m.itm_swapped_total, m.itm_total - m.itm_swapped_total);
   std::cout << "Pre-training tasks on " << dataset->name() << " (seed " << run.config.runtime().seed() << "):\n"
             << absl::StrFormat("  %-22s %9s %10s\n", "task", "accuracy", "counted")
             << row("MLM (masked tokens)", m.mlm_accuracy(), m.mlm_total)
             << row("MVM (masked cells)", m.mvm_accuracy(), m.mvm_total)
-            << row("ITM (captions)", m.itm_accuracy(), m.itm_total);
+            << row("ITM (captions)", m.itm_accuracy(), m.itm_total)
+            << row("ITM, balanced", m.itm_balanced_accuracy(), itm_smaller_kind);
   json report = {{"mode", "pretrain"},
                  {"config", ConfigPath()},
                  {"checkpoint", FLAGS_checkpoint},
@@ -333,7 +337,10 @@ absl::Status RunPretrain(const Run& run) {
                  {"mvm_accuracy", value(m.mvm_accuracy(), m.mvm_total)},
                  {"mvm_masked_cells", m.mvm_total},
                  {"itm_accuracy", value(m.itm_accuracy(), m.itm_total)},
-                 {"itm_captions", m.itm_total}};
+                 {"itm_captions", m.itm_total},
+                 // Mean of the matched and swapped captions' accuracies: 50 for a constant answer.
+                 {"itm_balanced_accuracy", value(m.itm_balanced_accuracy(), itm_smaller_kind)},
+                 {"itm_swapped_captions", m.itm_swapped_total}};
   if (FLAGS_retrieval_images > 0) {
     soho::eval::ItmRetrievalOptions options;
     options.num_images = FLAGS_retrieval_images;

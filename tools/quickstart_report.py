@@ -39,6 +39,7 @@ def build(work_dir):
     report["pretrain"] = {
         "mlm_acc": pretrain["mlm_accuracy"],
         "itm_acc": pretrain["itm_accuracy"],
+        "itm_balanced_acc": pretrain.get("itm_balanced_accuracy"),
         "mvm_acc": pretrain["mvm_accuracy"],
     }
     retrieval = pretrain.get("retrieval", {})
@@ -72,7 +73,8 @@ def build(work_dir):
               "".join(f"{by_type.get(t, float('nan')):>9.2f}" for t in ("yes/no", "number", "other")))
     p = report["pretrain"]
     fmt = lambda v: "-" if v is None else f"{v:.2f}"
-    print(f"pre-training tasks (val): MLM {fmt(p['mlm_acc'])}  ITM {fmt(p['itm_acc'])}  MVM {fmt(p['mvm_acc'])}")
+    print(f"pre-training tasks (val): MLM {fmt(p['mlm_acc'])}  ITM {fmt(p['itm_acc'])} "
+          f"(balanced {fmt(p['itm_balanced_acc'])}, chance 50)  MVM {fmt(p['mvm_acc'])}")
     r = report["retrieval"]
     if r["images"]:
         print(f"zero-shot retrieval over {r['images']} val images: text->image R@1 {fmt(r['text_to_image_r1'])}, "

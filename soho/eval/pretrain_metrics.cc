@@ -122,13 +122,19 @@ absl::StatusOr<PretrainTaskMetrics> EvaluatePretrainTasks(model::SohoPretrainMod
     const model::SohoPretrainModelImpl::Outputs out = model->forward(images, text);
     const auto [mlm_correct, mlm_total] = CountCorrect(out.mlm_logits, batch->mlm_labels.to(device));
     const auto [mvm_correct, mvm_total] = CountCorrect(out.mvm_scores, out.mvm_labels);
-    const auto [itm_correct, itm_total] = CountCorrect(out.itm_logits, batch->itm_labels.to(device));
+    const at::Tensor itm_labels = batch->itm_labels.to(device);
+    const auto [itm_correct, itm_total] = CountCorrect(out.itm_logits, itm_labels);
+    const at::Tensor swapped = itm_labels.eq(0);
+    const auto [itm_swapped_correct, itm_swapped_total] =
+        CountCorrect(out.itm_logits.index({swapped}), itm_labels.index({swapped}));
     m.mlm_correct += mlm_correct;
     m.mlm_total += mlm_total;
     m.mvm_correct += mvm_correct;
     m.mvm_total += mvm_total;
     m.itm_correct += itm_correct;
     m.itm_total += itm_total;
+    m.itm_swapped_correct += itm_swapped_correct;
+    m.itm_swapped_total += itm_swapped_total;
     m.samples += batch->size();
     progress.Update(k + 1, absl::StrFormat("mlm %.2f mvm %.2f itm %.2f", m.mlm_accuracy(), m.mvm_accuracy(),
                                            m.itm_accuracy()));

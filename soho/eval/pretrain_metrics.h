@@ -32,12 +32,22 @@ struct PretrainTaskMetrics {
   int64_t mlm_correct = 0, mlm_total = 0;  // masked tokens
   int64_t mvm_correct = 0, mvm_total = 0;  // masked grid cells
   int64_t itm_correct = 0, itm_total = 0;  // captions (matched and swapped)
+  int64_t itm_swapped_correct = 0, itm_swapped_total = 0;  // the swapped ones among them
   int64_t samples = 0;  // images with data.sentence_group captions each (an image may give several)
 
   // Percent; 0 when nothing was counted (e.g. neck.mask_prob 0 masks no cell).
   double mlm_accuracy() const { return Percent(mlm_correct, mlm_total); }
   double mvm_accuracy() const { return Percent(mvm_correct, mvm_total); }
   double itm_accuracy() const { return Percent(itm_correct, itm_total); }
+  // The mean of the accuracies on matched and on swapped captions: 50 for any constant answer,
+  // whatever data.itm_neg_prob is, where itm_accuracy() gives 1 - itm_neg_prob for always
+  // answering "match". 0 when either kind was not counted.
+  double itm_balanced_accuracy() const {
+    const int64_t matched_total = itm_total - itm_swapped_total;
+    if (matched_total == 0 || itm_swapped_total == 0) return 0.0;
+    return (Percent(itm_correct - itm_swapped_correct, matched_total) +
+            Percent(itm_swapped_correct, itm_swapped_total)) / 2;
+  }
 
  private:
   static double Percent(int64_t a, int64_t b) { return b == 0 ? 0.0 : 100.0 * static_cast<double>(a) / b; }

@@ -63,7 +63,7 @@ TEST_F(PretrainMetricsTest, CountsEveryMaskedTokenCellAndCaptionDeterministicall
   // The counts: every caption for ITM, every masked token for MLM (the dataset's masking for
   // this seed, read back through the same loader), masked cells for MVM (mask_prob 1 masks
   // every sample's cells that share the chosen cell's entry: at least one per caption row).
-  int64_t captions = 0, masked_tokens = 0;
+  int64_t captions = 0, swapped = 0, masked_tokens = 0;
   data::DataLoader<data::PretrainDataset> loader(
       *dataset_, data::EvalBatches(dataset_->size(), options.batch_size, 0, 1), data::EpochSeed(9, 0, 0), {}, nullptr);
   while (true) {
@@ -71,6 +71,7 @@ TEST_F(PretrainMetricsTest, CountsEveryMaskedTokenCellAndCaptionDeterministicall
     ASSERT_TRUE(batch.ok());
     if (!batch->has_value()) break;
     captions += (*batch)->itm_labels.numel();
+    swapped += (*batch)->itm_labels.eq(0).sum().item<int64_t>();
     masked_tokens += (*batch)->mlm_labels.ne(-100).sum().item<int64_t>();
   }
   EXPECT_EQ(metrics->itm_total, captions);
@@ -80,6 +81,10 @@ TEST_F(PretrainMetricsTest, CountsEveryMaskedTokenCellAndCaptionDeterministicall
   EXPECT_EQ(metrics->samples, dataset_->size());
   EXPECT_LE(metrics->itm_correct, metrics->itm_total);
   EXPECT_DOUBLE_EQ(metrics->itm_accuracy(), 100.0 * metrics->itm_correct / metrics->itm_total);
+  EXPECT_EQ(metrics->itm_swapped_total, swapped);
+  EXPECT_GT(swapped, 0);
+  EXPECT_LT(swapped, captions);
+  EXPECT_LE(metrics->itm_swapped_correct, metrics->itm_correct);
 
   // Same seed: same numbers, with loader threads too. Another seed: other masks.
   options.num_workers = 2;
@@ -89,6 +94,7 @@ TEST_F(PretrainMetricsTest, CountsEveryMaskedTokenCellAndCaptionDeterministicall
   EXPECT_EQ(again->mvm_correct, metrics->mvm_correct);
   EXPECT_EQ(again->mvm_total, metrics->mvm_total);
   EXPECT_EQ(again->itm_correct, metrics->itm_correct);
+  EXPECT_EQ(again->itm_swapped_correct, metrics->itm_swapped_correct);
   options.seed = 10;
   auto other = EvaluatePretrainTasks(model, *dataset_, options);
   ASSERT_TRUE(other.ok()) << other.status();
@@ -117,6 +123,24 @@ TEST_F(PretrainMetricsTest, WithoutVisualMaskingItAgreesWithTheModelsOwnMetrics)
                     {(*batch)->mlm_labels, (*batch)->itm_labels});
   EXPECT_NEAR(metrics->mlm_accuracy(), expected.at("acc_l").item<double>(), 1e-4);
   EXPECT_NEAR(metrics->itm_accuracy(), expected.at("acc_match").item<double>(), 1e-4);
+}
+
+TEST(PretrainTaskMetrics, BalancedItmAccuracyGivesAConstantAnswerFifty) {
+  PretrainTaskMetrics always_match;  // 30 matched captions, 10 swapped: all called "match"
+  always_match.itm_total = 40;
+  always_match.itm_correct = 30;
+  always_match.itm_swapped_total = 10;
+  EXPECT_DOUBLE_EQ(always_match.itm_accuracy(), 75.0);
+  EXPECT_DOUBLE_EQ(always_match.itm_balanced_accuracy(), 50.0);
+
+  PretrainTaskMetrics some_right = always_match;  // 27 of 30 matched, 6 of 10 swapped
+  some_right.itm_correct = 33;
+  some_right.itm_swapped_correct = 6;
+  EXPECT_DOUBLE_EQ(some_right.itm_balanced_accuracy(), (90.0 + 60.0) / 2);
+
+  PretrainTaskMetrics no_swaps;  // data.itm_neg_prob 0: undefined, reported as 0
+  no_swaps.itm_total = no_swaps.itm_correct = 8;
+  EXPECT_DOUBLE_EQ(no_swaps.itm_balanced_accuracy(), 0.0);
 }
 
 TEST_F(PretrainMetricsTest, BadOptions) {

@@ -46,13 +46,14 @@ absl::StatusOr<Scalars> PretrainTask::Evaluate() {
   using Metrics = eval::PretrainTaskMetrics;
   static constexpr int64_t Metrics::*kCounts[] = {&Metrics::mlm_correct, &Metrics::mlm_total,
                                                   &Metrics::mvm_correct, &Metrics::mvm_total,
-                                                  &Metrics::itm_correct, &Metrics::itm_total};
+                                                  &Metrics::itm_correct, &Metrics::itm_total,
+                                                  &Metrics::itm_swapped_correct, &Metrics::itm_swapped_total};
   std::vector<double> counts;
   for (const auto count : kCounts) counts.push_back(static_cast<double>(metrics.*count));
   SumOverRanks(placement_, counts);
   for (size_t i = 0; i < counts.size(); ++i) metrics.*kCounts[i] = static_cast<int64_t>(counts[i]);
   return Scalars{{"acc_l", metrics.mlm_accuracy()}, {"acc_v", metrics.mvm_accuracy()},
-                 {"acc_match", metrics.itm_accuracy()}};
+                 {"acc_match", metrics.itm_accuracy()}, {"acc_match_balanced", metrics.itm_balanced_accuracy()}};
 }
 
 }  // namespace soho::train

@@ -360,18 +360,21 @@ class SecondRankCollective final : public Collective {
 TEST_F(SyntheticWorldTrainerTest, ValidationReportsEveryRanksShare) {
   auto device = SetUpRuntime(Config("pretrain", TempDir("val_sum")).runtime());
   ASSERT_TRUE(device.ok());
-  // Rank 1's MLM 3 of 4 tokens, MVM 0 of 0 cells, ITM 5 of 8 captions.
-  auto pre_sum = std::make_shared<SecondRankCollective>(std::vector<double>{3, 4, 0, 0, 5, 8});
+  // Rank 1's MLM 3 of 4 tokens, MVM 0 of 0 cells, ITM 5 of 8 captions, 1 of them right
+  // among the 2 swapped ones.
+  auto pre_sum = std::make_shared<SecondRankCollective>(std::vector<double>{3, 4, 0, 0, 5, 8, 1, 2});
   auto pretrain = PretrainTask::Create(Config("pretrain", TempDir("val_sum_pre")), {*device, 0, 2, pre_sum});
   ASSERT_TRUE(pretrain.ok()) << pretrain.status();
   auto scalars = (*pretrain)->Evaluate();
   ASSERT_TRUE(scalars.ok()) << scalars.status();
   const std::vector<double>& m = pre_sum->mine();
-  ASSERT_EQ(m.size(), 6u);
+  ASSERT_EQ(m.size(), 8u);
   EXPECT_GT(m[1], 0);
   EXPECT_GT(m[5], 0);
   EXPECT_DOUBLE_EQ(scalars->at("acc_l"), 100.0 * (m[0] + 3) / (m[1] + 4));
   EXPECT_DOUBLE_EQ(scalars->at("acc_match"), 100.0 * (m[4] + 5) / (m[5] + 8));
+  const double matched = (m[4] - m[6] + 4) / (m[5] - m[7] + 6), swapped = (m[6] + 1) / (m[7] + 2);
+  EXPECT_NEAR(scalars->at("acc_match_balanced"), 100.0 * (matched + swapped) / 2, 1e-9);
 
   // Rank 1 answered 2 questions with soft scores summing to 1.5 (x100).
   auto vqa_sum = std::make_shared<SecondRankCollective>(std::vector<double>{150, 2});
