@@ -124,9 +124,9 @@ absl::StatusOr<PretrainTaskMetrics> EvaluatePretrainTasks(model::SohoPretrainMod
     const auto [mvm_correct, mvm_total] = CountCorrect(out.mvm_scores, out.mvm_labels);
     const at::Tensor itm_labels = batch->itm_labels.to(device);
     const auto [itm_correct, itm_total] = CountCorrect(out.itm_logits, itm_labels);
-    const at::Tensor swapped = itm_labels.eq(0);
+    // The swapped captions alone: the matched ones (label 1) counted as ignored.
     const auto [itm_swapped_correct, itm_swapped_total] =
-        CountCorrect(out.itm_logits.index({swapped}), itm_labels.index({swapped}));
+        CountCorrect(out.itm_logits, itm_labels.masked_fill(itm_labels.eq(1), losses::kIgnoreIndex));
     m.mlm_correct += mlm_correct;
     m.mlm_total += mlm_total;
     m.mvm_correct += mvm_correct;
