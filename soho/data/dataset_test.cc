@@ -258,6 +258,54 @@ TEST(PretrainDatasetTest, ItmNegativesComeFromOtherImagesAboutHalfTheTime) {
   EXPECT_NEAR(static_cast<double>(negatives) / rows, 0.5, 0.06);  // std 0.014
 }
 
+// data.itm_row_prob splits the rows between the tasks: a matching row is unmasked (nothing
+// for MLM to score) and swapped half the time; a language row is its image's own caption,
+// masked, and carries no ITM label.
+TEST(PretrainDatasetTest, ItmRowsAreUnmaskedAndLanguageRowsAreTheirImagesOwn) {
+  PretrainFixture f = MakePretrainFixture("itm_rows");
+  f.config.set_mlm_prob(0.5f);
+  f.config.set_itm_row_prob(0.25f);
+  auto tok = Tokenizer();
+  auto ds = PretrainDataset::Create(f.config, Split::kTrain, tok);
+  ASSERT_TRUE(ds.ok()) << ds.status();
+  SamplerOptions o;
+  o.batch_size = 4;
+  int64_t rows = 0, matching = 0, negatives = 0, masked = 0, language_tokens = 0;
+  for (int epoch = 0; epoch < 20; ++epoch) {
+    const auto batches = TrainBatches((*ds)->groups(), o, epoch);
+    for (size_t k = 0; k < batches.size(); ++k) {
+      auto batch = (*ds)->LoadBatch(batches[k], CombineSeeds({EpochSeed(1, epoch, 0), k}));
+      ASSERT_TRUE(batch.ok()) << batch.status();
+      for (int64_t r = 0; r < batch->input_ids.size(0); ++r) {
+        const int own = static_cast<int>(batch->indices[r / 4] / 2);
+        const int64_t itm = batch->itm_labels[r].item<int64_t>();
+        const int64_t labelled = batch->mlm_labels[r].ne(kIgnoreLabel).sum().item<int64_t>();
+        ++rows;
+        if (itm == kIgnoreLabel) {  // a language row: its own caption once the masks are undone
+          const at::Tensor labels = batch->mlm_labels[r];
+          EXPECT_EQ(ImageWordOf(at::where(labels.eq(kIgnoreLabel), batch->input_ids[r], labels), *tok), own);
+          masked += labelled;
+          language_tokens += batch->attention_mask[r].sum().item<int64_t>() - 2;
+          continue;
+        }
+        ++matching;
+        EXPECT_EQ(labelled, 0) << "a matching row has no MLM labels";
+        const int word = ImageWordOf(batch->input_ids[r], *tok);
+        ASSERT_GE(word, 0) << "a matching row is not masked";
+        if (itm == 1) {
+          EXPECT_EQ(word, own);
+        } else {
+          EXPECT_NE(word, own);
+          ++negatives;
+        }
+      }
+    }
+  }
+  EXPECT_NEAR(static_cast<double>(matching) / rows, 0.25, 0.04);  // std 0.012
+  EXPECT_NEAR(static_cast<double>(negatives) / matching, 0.5, 0.08);
+  EXPECT_NEAR(static_cast<double>(masked) / language_tokens, 0.5, 0.05);
+}
+
 TEST(PretrainDatasetTest, LastChunkIsToppedUpWithTheImagesOwnCaptions) {
   PretrainFixture f = MakePretrainFixture("chunks");
   f.config.set_mlm_prob(0);

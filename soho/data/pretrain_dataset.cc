@@ -17,7 +17,8 @@ PretrainDataset::PretrainDataset(const proto::DataConfig& data, std::shared_ptr<
       masker_(tokenizer_->vocab(), data.mlm_prob()),
       max_text_length_(data.max_text_length()),
       sentence_group_(data.sentence_group()),
-      itm_neg_prob_(data.itm_neg_prob()) {}
+      itm_neg_prob_(data.itm_neg_prob()),
+      itm_row_prob_(data.itm_row_prob()) {}
 
 absl::StatusOr<std::unique_ptr<PretrainDataset>> PretrainDataset::Create(
     const proto::DataConfig& data, Split split, std::shared_ptr<const BertTokenizer> tokenizer) {
@@ -79,8 +80,11 @@ void PretrainDataset::FillText(int64_t sample_index, Rng* rng, int64_t row, int6
   for (int g = 0; g < group; ++g) {
     const int64_t r = row + g;
     const std::string* caption = &image.captions[chosen[g]];
-    itm[r] = 1;
-    if (rng->Bernoulli(itm_neg_prob_)) {
+    // Joint rows (itm_row_prob 0, the reference) serve both tasks; otherwise each row one.
+    const bool split_tasks = itm_row_prob_ > 0;
+    const bool matching_row = split_tasks && rng->Bernoulli(itm_row_prob_);
+    itm[r] = split_tasks && !matching_row ? kIgnoreLabel : 1;
+    if ((!split_tasks || matching_row) && rng->Bernoulli(itm_neg_prob_)) {
       if (const std::string* negative = NegativeCaption(image.image_id, rng)) {
         caption = negative;
         itm[r] = 0;
@@ -92,7 +96,11 @@ void PretrainDataset::FillText(int64_t sample_index, Rng* rng, int64_t row, int6
       row_ids[t] = enc.ids[t];
       mask[r * length + t] = enc.attention_mask[t];
     }
-    masker_.Apply(row_ids, labels + r * length, length, rng);
+    if (matching_row) {
+      std::fill_n(labels + r * length, length, kIgnoreLabel);
+    } else {
+      masker_.Apply(row_ids, labels + r * length, length, rng);
+    }
   }
 }
 

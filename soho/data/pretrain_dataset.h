@@ -1,7 +1,9 @@
 #pragma once
 // Pre-training samples (the reference's VisualLanguagePretrainDataset): one image with
 // `sentence_group` captions, each tokenized, MLM-masked and, with probability itm_neg_prob,
-// swapped for a caption of another image (ITM label 0).
+// swapped for a caption of another image (ITM label 0). With data.itm_row_prob > 0 a row is
+// either a matching row (unmasked, maybe swapped, no MLM labels) or a language row (its own
+// caption, masked, ITM label -100), so each task reads text it can be scored on.
 //
 // As in the reference, an image with n captions gives ceil(n / G) samples (its captions in
 // chunks of G = sentence_group); a short last chunk is topped up with captions drawn from
@@ -33,7 +35,8 @@ struct PretrainBatch {
   at::Tensor attention_mask;
   // int64 [B*G, L]: the original id at masked positions, -100 elsewhere.
   at::Tensor mlm_labels;
-  // int64 [B*G]: 1 when the caption belongs to the image, 0 when it is another image's.
+  // int64 [B*G]: 1 when the caption belongs to the image, 0 when it is another image's,
+  // -100 on a language-only row (data.itm_row_prob).
   at::Tensor itm_labels;
   // The dataset index of each image (a replacement's when a sample was bad).
   std::vector<int64_t> indices;
@@ -91,6 +94,7 @@ class PretrainDataset {
   int max_text_length_;
   int sentence_group_;
   double itm_neg_prob_;
+  double itm_row_prob_;
 };
 
 }  // namespace soho::data

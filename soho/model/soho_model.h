@@ -33,7 +33,7 @@ struct TextBatch {
 
 struct PretrainTargets {
   at::Tensor mlm_labels;  // [N, L] int64: original token at masked positions, -100 elsewhere
-  at::Tensor itm_labels;  // [N] int64: 1 the caption matches its image, 0 it does not
+  at::Tensor itm_labels;  // [N] int64: 1 the caption matches its image, 0 it does not, -100 unscored
 };
 
 // Named scalar losses and metrics: "loss" (what to back-propagate) plus the parts.

@@ -130,6 +130,31 @@ TEST(SohoPretrainModelTest, LossesAreTheNormalizedPartsAndMlmIsTied) {
   EXPECT_GT(losses.at("loss_mvm").item<double>(), 0);
 }
 
+// Rows without a matching label (data.itm_row_prob's language rows) are left out of the ITM
+// mean; a batch of only such rows gives an ITM loss of 0 and finite gradients, not 0/0.
+TEST(SohoPretrainModelTest, ItmLossAveragesOnlyLabelledRows) {
+  torch::manual_seed(21);
+  SohoPretrainModel model(TinyConfig(proto::NeckConfig::PRETRAIN_GATE));
+  model->eval();
+  const ImageBatch images = Images();
+  const TextBatch text = Text();
+  PretrainTargets targets = Targets();
+  const at::Tensor itm_logits = model->forward(images, text).itm_logits;
+  targets.itm_labels = at::tensor({int64_t{1}, losses::kIgnoreIndex, losses::kIgnoreIndex, int64_t{0}}, at::kLong);
+  const at::Tensor expected = at::cross_entropy_loss(itm_logits.index({at::tensor({0, 3}, at::kLong)}), at::tensor({1, 0}, at::kLong));
+  EXPECT_NEAR(model->Losses(images, text, targets).at("loss_itm").item<double>(), expected.item<double>(), 1e-6);
+
+  model->train();
+  targets.itm_labels.fill_(losses::kIgnoreIndex);
+  const NamedTensors losses = model->Losses(images, text, targets);
+  EXPECT_EQ(losses.at("loss_itm").item<double>(), 0);
+  EXPECT_EQ(losses.at("acc_match").item<double>(), 0);
+  losses.at("loss").backward();
+  for (const auto& p : model->parameters()) {
+    if (p.grad().defined()) EXPECT_TRUE(p.grad().isfinite().all().item<bool>());
+  }
+}
+
 TEST(SohoPretrainModelTest, MlmLogitsUseTheWordEmbeddingsAndEvalIsDeterministic) {
   torch::manual_seed(23);
   SohoPretrainModel model(TinyConfig(proto::NeckConfig::PRETRAIN));

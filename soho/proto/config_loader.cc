@@ -426,6 +426,7 @@ void ValidateData(Problems& p, const proto::DataConfig& data, bool check_files) 
   p.CheckRange("data.prefetch_batches", data.prefetch_batches(), 1, 1024);
   p.CheckRange("data.mlm_prob", data.mlm_prob(), 0.0f, 1.0f);
   p.CheckRange("data.itm_neg_prob", data.itm_neg_prob(), 0.0f, 1.0f);
+  p.CheckRange("data.itm_row_prob", data.itm_row_prob(), 0.0f, 1.0f);
   p.CheckRange("data.max_skipped_fraction", data.max_skipped_fraction(), 0.0f, 1.0f);
 }
 
