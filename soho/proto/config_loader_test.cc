@@ -178,6 +178,16 @@ TEST(ConfigLoader, FrozenStagesRangeIsTheConstructors) {
   }
 }
 
+TEST(ConfigLoader, ProbabilitiesAreFractions) {
+  const std::string path = TempFile("probabilities.pbtxt", "runtime { seed: 1 }\n");
+  for (const char* field : {"data.mlm_prob", "data.itm_neg_prob", "data.itm_row_prob"}) {
+    EXPECT_TRUE(LoadConfig(path, {std::string(field) + "=0.5"}, NoFileChecks()).ok()) << field;
+    auto config = LoadConfig(path, {std::string(field) + "=1.5"}, NoFileChecks());
+    ASSERT_FALSE(config.ok()) << field;
+    EXPECT_THAT(std::string(config.status().message()), HasSubstr(field));
+  }
+}
+
 TEST(ConfigLoader, OverridesAddressElementsOfRepeatedMessages) {
   proto::SohoConfig config;
   config.mutable_data()->add_train()->set_annotation("a.json");
