@@ -226,32 +226,41 @@ TEST(PretrainDatasetTest, BatchLayoutTextRowsAndImageMasks) {
   }
 }
 
+// Every batch of 20 training epochs of 4-image batches, loaded as the trainer loads them.
+std::vector<PretrainBatch> TwentyEpochsOfBatches(const PretrainDataset& ds) {
+  SamplerOptions o;
+  o.batch_size = 4;
+  std::vector<PretrainBatch> out;
+  for (int epoch = 0; epoch < 20; ++epoch) {
+    const auto batches = TrainBatches(ds.groups(), o, epoch);
+    for (size_t k = 0; k < batches.size(); ++k) {
+      absl::StatusOr<PretrainBatch> batch = ds.LoadBatch(batches[k], CombineSeeds({EpochSeed(1, epoch, 0), k}));
+      EXPECT_TRUE(batch.ok()) << batch.status();
+      if (batch.ok()) out.push_back(*std::move(batch));
+    }
+  }
+  return out;
+}
+
 TEST(PretrainDatasetTest, ItmNegativesComeFromOtherImagesAboutHalfTheTime) {
   PretrainFixture f = MakePretrainFixture("itm");
   f.config.set_mlm_prob(0);  // keep the words readable
   auto tok = Tokenizer();
   auto ds = PretrainDataset::Create(f.config, Split::kTrain, tok);
   ASSERT_TRUE(ds.ok()) << ds.status();
-  SamplerOptions o;
-  o.batch_size = 4;
   int64_t rows = 0, negatives = 0;
-  for (int epoch = 0; epoch < 20; ++epoch) {
-    const auto batches = TrainBatches((*ds)->groups(), o, epoch);
-    for (size_t k = 0; k < batches.size(); ++k) {
-      auto batch = (*ds)->LoadBatch(batches[k], CombineSeeds({EpochSeed(1, epoch, 0), k}));
-      ASSERT_TRUE(batch.ok()) << batch.status();
-      for (int64_t r = 0; r < batch->input_ids.size(0); ++r) {
-        const int own = static_cast<int>(batch->indices[r / 4] / 2);
-        const int word = ImageWordOf(batch->input_ids[r], *tok);
-        ASSERT_GE(word, 0);
-        if (batch->itm_labels[r].item<int64_t>() == 1) {
-          EXPECT_EQ(word, own);
-        } else {
-          EXPECT_NE(word, own);
-          ++negatives;
-        }
-        ++rows;
+  for (const PretrainBatch& batch : TwentyEpochsOfBatches(**ds)) {
+    for (int64_t r = 0; r < batch.input_ids.size(0); ++r) {
+      const int own = static_cast<int>(batch.indices[r / 4] / 2);
+      const int word = ImageWordOf(batch.input_ids[r], *tok);
+      ASSERT_GE(word, 0);
+      if (batch.itm_labels[r].item<int64_t>() == 1) {
+        EXPECT_EQ(word, own);
+      } else {
+        EXPECT_NE(word, own);
+        ++negatives;
       }
+      ++rows;
     }
   }
   EXPECT_EQ(rows, 20 * 16 * 4);
@@ -268,36 +277,29 @@ TEST(PretrainDatasetTest, ItmRowsAreUnmaskedAndLanguageRowsAreTheirImagesOwn) {
   auto tok = Tokenizer();
   auto ds = PretrainDataset::Create(f.config, Split::kTrain, tok);
   ASSERT_TRUE(ds.ok()) << ds.status();
-  SamplerOptions o;
-  o.batch_size = 4;
   int64_t rows = 0, matching = 0, negatives = 0, masked = 0, language_tokens = 0;
-  for (int epoch = 0; epoch < 20; ++epoch) {
-    const auto batches = TrainBatches((*ds)->groups(), o, epoch);
-    for (size_t k = 0; k < batches.size(); ++k) {
-      auto batch = (*ds)->LoadBatch(batches[k], CombineSeeds({EpochSeed(1, epoch, 0), k}));
-      ASSERT_TRUE(batch.ok()) << batch.status();
-      for (int64_t r = 0; r < batch->input_ids.size(0); ++r) {
-        const int own = static_cast<int>(batch->indices[r / 4] / 2);
-        const int64_t itm = batch->itm_labels[r].item<int64_t>();
-        const int64_t labelled = batch->mlm_labels[r].ne(kIgnoreLabel).sum().item<int64_t>();
-        ++rows;
-        if (itm == kIgnoreLabel) {  // a language row: its own caption once the masks are undone
-          const at::Tensor labels = batch->mlm_labels[r];
-          EXPECT_EQ(ImageWordOf(at::where(labels.eq(kIgnoreLabel), batch->input_ids[r], labels), *tok), own);
-          masked += labelled;
-          language_tokens += batch->attention_mask[r].sum().item<int64_t>() - 2;
-          continue;
-        }
-        ++matching;
-        EXPECT_EQ(labelled, 0) << "a matching row has no MLM labels";
-        const int word = ImageWordOf(batch->input_ids[r], *tok);
-        ASSERT_GE(word, 0) << "a matching row is not masked";
-        if (itm == 1) {
-          EXPECT_EQ(word, own);
-        } else {
-          EXPECT_NE(word, own);
-          ++negatives;
-        }
+  for (const PretrainBatch& batch : TwentyEpochsOfBatches(**ds)) {
+    for (int64_t r = 0; r < batch.input_ids.size(0); ++r) {
+      const int own = static_cast<int>(batch.indices[r / 4] / 2);
+      const int64_t itm = batch.itm_labels[r].item<int64_t>();
+      const at::Tensor labels = batch.mlm_labels[r];
+      const int64_t labelled = labels.ne(kIgnoreLabel).sum().item<int64_t>();
+      ++rows;
+      if (itm == kIgnoreLabel) {  // a language row: its own caption once the masks are undone
+        EXPECT_EQ(ImageWordOf(at::where(labels.eq(kIgnoreLabel), batch.input_ids[r], labels), *tok), own);
+        masked += labelled;
+        language_tokens += batch.attention_mask[r].sum().item<int64_t>() - 2;
+        continue;
+      }
+      ++matching;
+      EXPECT_EQ(labelled, 0) << "a matching row has no MLM labels";
+      const int word = ImageWordOf(batch.input_ids[r], *tok);
+      ASSERT_GE(word, 0) << "a matching row is not masked";
+      if (itm == 1) {
+        EXPECT_EQ(word, own);
+      } else {
+        EXPECT_NE(word, own);
+        ++negatives;
       }
     }
   }
