@@ -80,11 +80,14 @@ void PretrainDataset::FillText(int64_t sample_index, Rng* rng, int64_t row, int6
   for (int g = 0; g < group; ++g) {
     const int64_t r = row + g;
     const std::string* caption = &image.captions[chosen[g]];
-    // Joint rows (itm_row_prob 0, the reference) serve both tasks; otherwise each row one.
-    const bool split_tasks = itm_row_prob_ > 0;
-    const bool matching_row = split_tasks && rng->Bernoulli(itm_row_prob_);
-    itm[r] = split_tasks && !matching_row ? kIgnoreLabel : 1;
-    if ((!split_tasks || matching_row) && rng->Bernoulli(itm_neg_prob_)) {
+    // Joint rows (itm_row_prob 0, the reference) serve both tasks; split rows one each.
+    bool for_itm = true, for_mlm = true;
+    if (itm_row_prob_ > 0) {
+      for_itm = rng->Bernoulli(itm_row_prob_);
+      for_mlm = !for_itm;
+    }
+    itm[r] = for_itm ? 1 : kIgnoreLabel;
+    if (for_itm && rng->Bernoulli(itm_neg_prob_)) {
       if (const std::string* negative = NegativeCaption(image.image_id, rng)) {
         caption = negative;
         itm[r] = 0;
@@ -96,10 +99,10 @@ void PretrainDataset::FillText(int64_t sample_index, Rng* rng, int64_t row, int6
       row_ids[t] = enc.ids[t];
       mask[r * length + t] = enc.attention_mask[t];
     }
-    if (matching_row) {
-      std::fill_n(labels + r * length, length, kIgnoreLabel);
-    } else {
+    if (for_mlm) {
       masker_.Apply(row_ids, labels + r * length, length, rng);
+    } else {
+      std::fill_n(labels + r * length, length, kIgnoreLabel);
     }
   }
 }

@@ -92,10 +92,11 @@ NamedTensors SohoPretrainModelImpl::Losses(const ImageBatch& images, const TextB
   NamedTensors result;
   result["loss_mlm"] = losses::MaskedCrossEntropy(mlm_logits, mlm_labels);
   result["loss_mvm"] = losses::MaskedCrossEntropy(mvm_scores, mvm_labels);
-  // A batch of only language rows (data.itm_row_prob) has no matching label to average over.
-  const bool any_itm_label = targets.itm_labels.ne(losses::kIgnoreIndex).any().item<bool>();
-  result["loss_itm"] = any_itm_label ? at::cross_entropy_loss(out.itm_logits, targets.itm_labels)
-                                     : out.itm_logits.sum() * 0;
+  // The mean over labelled rows, written as sum / count so that a batch of only language
+  // rows (data.itm_row_prob) gives 0 instead of 0/0, without waiting for the device.
+  const at::Tensor itm_rows = targets.itm_labels.ne(losses::kIgnoreIndex).sum().clamp_min(1);
+  result["loss_itm"] =
+      at::cross_entropy_loss(out.itm_logits, targets.itm_labels, {}, at::Reduction::Sum) / itm_rows;
   result["loss"] = result["loss_mlm"] * head_config_.mlm_weight() +
                    result["loss_mvm"] * head_config_.mvm_weight() +
                    result["loss_itm"] * head_config_.itm_weight();
