@@ -14,13 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 iters=${1:-12}
 extra=${2:-}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-bazel-bin/tools/prepare synthetic --out="$tmp/world" --num_images=64 --num_eval_images=2 --threads=2 >/dev/null 2>&1
-w="$tmp/world"
-set="runtime.num_threads=1,runtime.log_interval=1,runtime.checkpoint_interval_epochs=0,runtime.eval_interval_epochs=0"
-set+=",data.num_workers=1,data.val=[],data.vocab_file=$w/vocab.txt,schedule.max_iters=$iters,schedule.epochs=100"
-set+=",data.train={ annotation: \"$w/pretrain_train.json\" image_root: \"$w/images\" }"
+source benchmarks/synthetic_world_lib.sh
+set="$world_set,runtime.num_threads=1,data.num_workers=1,schedule.max_iters=$iters,schedule.epochs=100"
 [[ -n "$extra" ]] && set+=",$extra"
 
 for n in 1 2; do
