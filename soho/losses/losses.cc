@@ -11,6 +11,12 @@ at::Tensor MaskedCrossEntropy(const at::Tensor& logits, const at::Tensor& labels
   return summed / (count + 1e-6);
 }
 
+at::Tensor MeanCrossEntropy(const at::Tensor& logits, const at::Tensor& labels) {
+  // sum / count keeps the division on the device (no host sync), unlike testing for zero rows.
+  const at::Tensor count = labels.ne(kIgnoreIndex).sum().clamp_min(1);
+  return at::cross_entropy_loss(logits, labels, /*weight=*/{}, at::Reduction::Sum, kIgnoreIndex) / count;
+}
+
 at::Tensor MaskedAccuracy(const at::Tensor& logits, const at::Tensor& labels) {
   const at::Tensor counted = labels.ne(kIgnoreIndex);
   const at::Tensor correct = logits.detach().argmax(-1).eq(labels).logical_and(counted);

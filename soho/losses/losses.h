@@ -14,6 +14,11 @@ constexpr int64_t kIgnoreIndex = -100;
 // (their count + 1e-6): MLM and MVM. logits [M, C], labels [M] int64. 0 when nothing counts.
 at::Tensor MaskedCrossEntropy(const at::Tensor& logits, const at::Tensor& labels);
 
+// Cross-entropy averaged over rows whose label is not kIgnoreIndex (torch's mean reduction),
+// but 0 rather than 0/0 when none counts: ITM, whose language-only rows (data.itm_row_prob)
+// carry no label. logits [N, 2], labels [N] int64.
+at::Tensor MeanCrossEntropy(const at::Tensor& logits, const at::Tensor& labels);
+
 // Percentage (0..100) of arg-max predictions equal to the label, over positions whose label
 // is not kIgnoreIndex; 0 when there are none. logits [M, C], labels [M].
 at::Tensor MaskedAccuracy(const at::Tensor& logits, const at::Tensor& labels);

@@ -92,11 +92,7 @@ NamedTensors SohoPretrainModelImpl::Losses(const ImageBatch& images, const TextB
   NamedTensors result;
   result["loss_mlm"] = losses::MaskedCrossEntropy(mlm_logits, mlm_labels);
   result["loss_mvm"] = losses::MaskedCrossEntropy(mvm_scores, mvm_labels);
-  // The mean over labelled rows, written as sum / count so that a batch of only language
-  // rows (data.itm_row_prob) gives 0 instead of 0/0, without waiting for the device.
-  const at::Tensor itm_rows = targets.itm_labels.ne(losses::kIgnoreIndex).sum().clamp_min(1);
-  result["loss_itm"] =
-      at::cross_entropy_loss(out.itm_logits, targets.itm_labels, {}, at::Reduction::Sum) / itm_rows;
+  result["loss_itm"] = losses::MeanCrossEntropy(out.itm_logits, targets.itm_labels);
   result["loss"] = result["loss_mlm"] * head_config_.mlm_weight() +
                    result["loss_mvm"] * head_config_.mvm_weight() +
                    result["loss_itm"] * head_config_.itm_weight();
